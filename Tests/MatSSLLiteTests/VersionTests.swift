@@ -1,0 +1,3 @@
+import Testing
+import MatSSLLite
+@Test func libraryVersionIsSemantic() { #expect(MatSSLLite.version.split(separator: ".").count == 3) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import Watcher
+@Test func watcherModuleLoads() { #expect(WatcherInfo.name == "Watcher") }
