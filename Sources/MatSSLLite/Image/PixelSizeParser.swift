@@ -1,0 +1,75 @@
+/// Reads pixel sizes out of microscope metadata and resolution tags. Never guesses: anything that
+/// does not parse to a positive finite length gives nil.
+public enum PixelSizeParser {
+    /// FEI/Thermo tag 34682 INI text: section `[Scan]`, key `PixelWidth` (metres) → µm.
+    public static func fei(_ text: String) -> Double? {
+        var inScan = false
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let line = raw.trimmingCharacters()
+            if line.hasPrefix("[") {
+                inScan = line.lowercased() == "[scan]"
+                continue
+            }
+            guard inScan, let eq = line.firstIndex(of: "=") else { continue }
+            let key = String(line[..<eq]).trimmingCharacters()
+            guard key.lowercased() == "pixelwidth" else { continue }
+            guard let metres = Double(String(line[line.index(after: eq)...]).trimmingCharacters()) else { return nil }
+            return positive(metres * 1e6)
+        }
+        return nil
+    }
+
+    /// Zeiss tag 34118 text: the line `Image Pixel Size = <value> <unit>` (after `AP_IMAGE_PIXEL_SIZE`)
+    /// with unit pm, nm, µm/um, mm or m → µm.
+    public static func zeiss(_ text: String) -> Double? {
+        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" })
+        for raw in lines {
+            let line = raw.trimmingCharacters()
+            guard line.lowercased().hasPrefix("image pixel size"), let eq = line.firstIndex(of: "=") else { continue }
+            return lengthInMicrometres(String(line[line.index(after: eq)...]))
+        }
+        return nil
+    }
+
+    /// "2.5 nm" → 0.0025. Unit required.
+    public static func lengthInMicrometres(_ s: String) -> Double? {
+        let t = s.trimmingCharacters()
+        var numberEnd = t.startIndex
+        for i in t.indices {
+            let c = t[i]
+            if c.isNumber || c == "." || c == "-" || c == "+" || c == "e" || c == "E" { numberEnd = t.index(after: i) } else { break }
+        }
+        // Back off a trailing 'e'/'E' that belongs to no exponent.
+        var numText = String(t[..<numberEnd])
+        while let last = numText.last, last == "e" || last == "E" { numText.removeLast() }
+        guard let value = Double(numText) else { return nil }
+        let unit = t[t.index(t.startIndex, offsetBy: numText.count)...].trimmingCharacters()
+        let factor: Double
+        switch unit {
+        case "pm": factor = 1e-6
+        case "nm": factor = 1e-3
+        case "µm", "μm", "um", "micron", "microns": factor = 1
+        case "mm": factor = 1e3
+        case "m": factor = 1e6
+        default: return nil
+        }
+        return positive(value * factor)
+    }
+
+    /// Pixels per unit → µm per pixel. `unit`: "inch", "cm", "metre".
+    public static func fromResolution(pixelsPerUnit: Double, micrometresPerUnit: Double) -> Double? {
+        guard pixelsPerUnit > 0, pixelsPerUnit.isFinite else { return nil }
+        return positive(micrometresPerUnit / pixelsPerUnit)
+    }
+
+    private static func positive(_ v: Double) -> Double? { v.isFinite && v > 0 ? v : nil }
+}
+
+extension StringProtocol {
+    /// Trims spaces, tabs and NULs (no Foundation needed).
+    func trimmingCharacters() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\0" || $0 == "\r" || $0 == "\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
