@@ -93,10 +93,13 @@ final class InotifyBackend: @unchecked Sendable {
             return
         }
         var namePointer: UnsafePointer<CChar>?
-        guard let dirPointer = inotifytools_filename_from_event(event, &namePointer, nil),
-              let namePointer, event.pointee.len > 0 else { return }
+        var dirLength = 0
+        guard event.pointee.len > 0,
+              let dirPointer = inotifytools_filename_from_event(event, &namePointer, &dirLength),
+              let namePointer else { return }
         let name = String(cString: namePointer)
-        let path = TreeScanner.join(String(cString: dirPointer), name)
+        let dirBytes = UnsafeRawBufferPointer(start: dirPointer, count: dirLength)
+        let path = TreeScanner.join(String(decoding: dirBytes, as: UTF8.self), name)
         guard let root = rootOf(path) else { return }
         let relative = TreeScanner.relative(path, to: root)
         if mask & UInt32(IN_ISDIR) != 0 {

@@ -106,6 +106,7 @@ final class AgentDaemon: @unchecked Sendable {
         wakeWorker()
         workerDone.wait()
         rebuildDirtyCSVs()
+        try? journal.setMeta(["pid": "0", "stopped": ISO8601DateFormatter().string(from: Date())])
         logger.notice("stopped cleanly")
         return 0
     }

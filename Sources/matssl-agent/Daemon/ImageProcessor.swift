@@ -126,17 +126,17 @@ struct ImageProcessor {
         // Write: mask, overlay, then stats (the completion marker), then drop a stale error record.
         let (pixelSize, source) = PixelSizePolicy.resolve(info: info, config: config)
         try outputs.createDirectory()
-        try AtomicFile.write(to: outputs.mask) { try MaskCodec.writePalettePNG(mask, palette: segmenter.palette, to: $0) }
+        try MaskCodec.writePalettePNG(mask, palette: segmenter.palette, to: outputs.mask) // atomic: temp, fsync, rename
         if config.writeOverlay {
             let overlay = OverlayRenderer.render(image: image, mask: mask, palette: segmenter.palette)
-            try AtomicFile.write(to: outputs.overlay) { try PNGWriter.writeRGB(overlay, to: $0) }
+            try PNGWriter.writeRGB(overlay, to: outputs.overlay)
         } else {
             outputs.remove([outputs.overlay])
         }
         timings.writeMs = clock.lap()
         let stats = ImageStats.make(file: outputs.baseName, hash: hash, mask: mask, classNames: segmenter.classNames, pixelSizeUm: pixelSize,
                                     pixelSizeSource: source, modelName: model.0, modelVersion: model.1, timings: timings)
-        try AtomicFile.write(try stats.encoded(), to: outputs.stats)
+        try AtomicFileWriter.write([UInt8](try stats.encoded()), to: outputs.stats)
         outputs.remove([outputs.error])
         timings.writeMs += clock.lap()
         try journal.markDone(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1, timings: timings, summary: stats.summaryJSON())
@@ -152,7 +152,7 @@ struct ImageProcessor {
                                       created: ISO8601DateFormatter().string(from: Date()), agentVersion: MatsslAgent.configuration.version)
         try outputs.createDirectory()
         outputs.remove([outputs.stats, outputs.mask, outputs.overlay])
-        try AtomicFile.write(try record.encoded(), to: outputs.error)
+        try AtomicFileWriter.write([UInt8](try record.encoded()), to: outputs.error)
         try journal.markFailed(path: item.path, signature: signature, hash: hash, modelName: segmenter.modelName, modelVersion: segmenter.modelVersion,
                                timings: timings, error: reason)
         logger.warning("failed \(item.path): \(reason)")

@@ -26,7 +26,7 @@ struct ImageStats: Codable, Equatable {
     var width: Int
     var height: Int
     var pixelSizeUm: Double?
-    /// "file", "config" or "unknown".
+    /// Where the pixel size came from: a `PixelSizeSource` raw value ("tiff-resolution", "config", "none", ...).
     var pixelSizeSource: String
     var modelName: String
     var modelVersion: String

@@ -1,4 +1,5 @@
 import Foundation
+import MatSSLLite
 
 /// Per-folder `results.csv`: one row per processed image in that folder, rebuilt from the journal
 /// (never appended), written atomically. Units in column names. Class columns are the union of the
@@ -43,6 +44,6 @@ enum ResultsCSV {
         guard rows.contains(where: { $0.status == .done }) else { return }
         let dir = (folder as NSString).appendingPathComponent(outputFolder)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(render(rows: rows).utf8), to: (dir as NSString).appendingPathComponent("results.csv"))
+        try AtomicFileWriter.write(text: render(rows: rows), to: (dir as NSString).appendingPathComponent("results.csv"))
     }
 }
