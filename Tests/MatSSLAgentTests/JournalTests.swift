@@ -50,7 +50,7 @@ struct JournalTests {
             #expect(try j.takeNext()?.path == "/d/0.png")
         }
         let reopened = try open()
-        #expect(try reopened.requeueInterrupted() == 1)
+        #expect(try reopened.requeueInterrupted() == ["/d/0.png"])
         #expect(try reopened.queueLength() == 5)
         #expect(try reopened.takeNext()?.path == "/d/0.png") // order kept
     }

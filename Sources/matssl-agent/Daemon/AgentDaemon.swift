@@ -65,7 +65,10 @@ final class AgentDaemon: @unchecked Sendable {
         installSignalHandlers()
         qk_blas_set_threads(Int32(config.threads))
         let requeued = try journal.requeueInterrupted()
-        if requeued > 0 { logger.notice("\(requeued) file(s) interrupted by the last stop are back in the queue") }
+        if !requeued.isEmpty {
+            logger.notice("\(requeued.count) file(s) interrupted by the last stop are back in the queue")
+            for path in requeued { OutputPaths(image: path, folderName: config.outputFolder).removeStaleTemporaries() }
+        }
         logger.info("engine \(segmenter.modelName) \(segmenter.modelVersion); journal \(journal.path)")
 
         tracker = SettleTracker(

@@ -90,10 +90,12 @@ final class Journal: @unchecked Sendable {
     // MARK: - Worker
 
     /// After a crash or kill: whatever was being processed goes back to the queue.
-    func requeueInterrupted() throws -> Int {
+    /// Returns the paths, so their half-written temporary outputs can be removed.
+    func requeueInterrupted() throws -> [String] {
         try db.write { db in
+            let paths = try String.fetchAll(db, sql: "SELECT path FROM files WHERE status = 'processing'")
             try db.execute(sql: "UPDATE files SET status = 'queued' WHERE status = 'processing'")
-            return db.changesCount
+            return paths
         }
     }
 

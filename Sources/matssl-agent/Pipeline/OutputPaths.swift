@@ -28,6 +28,19 @@ struct OutputPaths: Equatable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    /// Removes temporary files a killed run left for this image's outputs (`.<name>.<kind>.tmp-*`).
+    func removeStaleTemporaries() {
+        Self.removeTemporaries(in: directory, prefix: ".\(baseName).")
+    }
+
+    /// Removes `<prefix>*.tmp-*` files in `directory` (hidden temp files of atomic writes).
+    static func removeTemporaries(in directory: String, prefix: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.contains(".tmp-") {
+            unlink((directory as NSString).appendingPathComponent(name))
+        }
+    }
+
     /// Removes outputs that a new result makes stale (missing files are fine).
     func remove(_ paths: [String]) {
         for p in paths { unlink(p) }

@@ -44,6 +44,7 @@ enum ResultsCSV {
         guard rows.contains(where: { $0.status == .done }) else { return }
         let dir = (folder as NSString).appendingPathComponent(outputFolder)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        OutputPaths.removeTemporaries(in: dir, prefix: ".results.csv.") // left by a killed run
         try AtomicFileWriter.write(text: render(rows: rows), to: (dir as NSString).appendingPathComponent("results.csv"))
     }
 }

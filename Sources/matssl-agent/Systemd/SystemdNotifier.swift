@@ -35,7 +35,8 @@ struct SystemdNotifier: Sendable {
         return Self.send(state, to: socketPath)
     }
 
-    /// One datagram to `socketPath` ('@' prefix = abstract namespace).
+    /// One datagram to `socketPath` ('@' prefix = abstract namespace). Never blocks: a receiver whose
+    /// queue is full loses the message rather than stalling the daemon (and its shutdown).
     static func send(_ state: String, to socketPath: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
@@ -55,7 +56,7 @@ struct SystemdNotifier: Sendable {
         let payload = Array(state.utf8)
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, payload.count, Int32(MSG_NOSIGNAL), sa, length) }
+                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, payload.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length) }
             }
         }
         return sent == payload.count
