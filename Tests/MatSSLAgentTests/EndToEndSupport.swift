@@ -24,7 +24,7 @@ final class AgentProcess {
     let logPath: String
     let notify: NotifySocket
 
-    init(binary: String, config: String, logPath: String) throws {
+    init(binary: String, config: String, logPath: String, extraEnvironment: [String: String] = [:]) throws {
         self.logPath = logPath
         notify = try NotifySocket(abstract: false)
         process.executableURL = URL(fileURLWithPath: binary)
@@ -33,6 +33,7 @@ final class AgentProcess {
         env["NOTIFY_SOCKET"] = notify.address
         env["MATSSL_LOG_LEVEL"] = "info"
         env.removeValue(forKey: "WATCHDOG_USEC")
+        env.merge(extraEnvironment) { _, new in new }
         process.environment = env
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

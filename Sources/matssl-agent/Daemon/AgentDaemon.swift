@@ -247,7 +247,7 @@ final class AgentDaemon: @unchecked Sendable {
             let queue = (try? self.journal.queueLength()) ?? -1
             if let watchdog = self.notifier.watchdogInterval {
                 let trackerAge = Date().timeIntervalSince(self.tracker.lastTickDate)
-                if h.age < watchdog && trackerAge < max(watchdog, 3) {
+                if WatchdogPolicy.shouldPing(workerAge: h.age, trackerAge: trackerAge, interval: watchdog) {
                     self.notifier.notify("WATCHDOG=1")
                 } else {
                     self.logger.warning("no progress for \(Int(h.age)) s (busy=\(h.busy)): withholding the watchdog ping")

@@ -34,3 +34,12 @@ final class WorkerHealth: @unchecked Sendable {
         return (Date().timeIntervalSince(lastBeat), busy, processed, failed)
     }
 }
+
+/// When to send WATCHDOG=1: only when the worker has shown life within the watchdog interval (it
+/// beats at every stage of an image and at least once a second while idle) and the settle tracker is
+/// ticking. A worker stuck in one image, or a dead tracker, withholds the ping: systemd restarts us.
+enum WatchdogPolicy {
+    static func shouldPing(workerAge: Double, trackerAge: Double, interval: Double) -> Bool {
+        workerAge < interval && trackerAge < max(interval, 3)
+    }
+}

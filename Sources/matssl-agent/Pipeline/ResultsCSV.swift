@@ -38,9 +38,10 @@ enum ResultsCSV {
         return field
     }
 
-    /// Rebuilds `<folder>/<outputFolder>/results.csv` from the journal.
+    /// Rebuilds `<folder>/<outputFolder>/results.csv` from the journal (images that still exist).
     static func rebuild(folder: String, outputFolder: String, journal: Journal) throws {
-        let rows = try journal.rows(folder: folder)
+        // Images deleted since they were processed drop out of the table.
+        let rows = try journal.rows(folder: folder).filter { FileManager.default.fileExists(atPath: $0.path) }
         guard rows.contains(where: { $0.status == .done }) else { return }
         let dir = (folder as NSString).appendingPathComponent(outputFolder)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
