@@ -10,7 +10,7 @@ import Glibc
 final class InotifyBackend: @unchecked Sendable {
     /// The events that say "a file may be complete": written and closed, moved in, created (hard links
     /// and directories).
-    static let eventMask = Int32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+    static let eventMask = Int32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM)
 
     private static let globalLock = NSLock()
     nonisolated(unsafe) private static var inUse = false
@@ -22,6 +22,11 @@ final class InotifyBackend: @unchecked Sendable {
     private let stopSignal = StopSignal()
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
+    /// Directories watched, with the identity they had (only touched on the inotify thread).
+    private var watched: [String: DirectoryIdentity] = [:]
+    private var seenInWalk: Set<String> = []
+    /// A directory moved away (IN_MOVED_FROM), kept until its IN_MOVED_TO partner arrives.
+    private var movedFrom: (cookie: UInt32, path: String)?
 
     init(roots: [String], filter: PathFilter, rescanInterval: Double, emit: @escaping @Sendable (WatchHint) -> Void) {
         self.roots = roots
@@ -103,24 +108,49 @@ final class InotifyBackend: @unchecked Sendable {
         guard let root = rootOf(path) else { return }
         let relative = TreeScanner.relative(path, to: root)
         if mask & UInt32(IN_ISDIR) != 0 {
-            if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, scanner.filter.acceptsDirectory(name: name, relativePath: relative) {
-                var files = 0
-                scanner.walk(root: root, directory: path, onDirectory: watch, onFile: { files += 1; emit(.file($0)) })
+            if mask & UInt32(IN_MOVED_FROM) != 0 {
+                movedFrom = (event.pointee.cookie, path)
+                return
             }
+            if mask & UInt32(IN_MOVED_TO) != 0, let from = movedFrom, from.cookie == event.pointee.cookie {
+                // Renamed inside the tree: the kernel keeps the watches; update the library's names
+                // (every watch under it), as inotifywait does.
+                inotifytools_replace_filename(from.path + "/", path + "/")
+            }
+            movedFrom = nil
+            if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, scanner.filter.acceptsDirectory(name: name, relativePath: relative) {
+                scanner.walk(root: root, directory: path, onDirectory: watch, onFile: { emit(.file($0)) })
+            }
+        } else if mask & UInt32(IN_MOVED_FROM) != 0 {
+            return
         } else if scanner.filter.acceptsFile(name: name, relativePath: relative) {
             emit(.file(path))
         }
     }
 
-    /// Walks a whole root: (re)adds watches and hints every accepted file.
+    /// Walks a whole root: (re)adds watches and hints every accepted file; forgets directories
+    /// that no longer exist under it.
     private func rescan(root: String, reason: String) {
         var files = 0
+        seenInWalk.removeAll(keepingCapacity: true)
         scanner.walk(root: root, directory: root, onDirectory: watch, onFile: { files += 1; emit(.file($0)) })
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        for path in watched.keys where (path == root || path.hasPrefix(prefix)) && !seenInWalk.contains(path) {
+            watched.removeValue(forKey: path)
+        }
         emit(.rescanned(root: root, reason: reason, files: files))
     }
 
-    /// Adds a watch (idempotent: the kernel returns the same descriptor for a watched inode).
+    /// Adds a watch unless this very directory (same path, device and inode) already has one:
+    /// re-adding would leak the library's bookkeeping on every rescan. A directory deleted and
+    /// recreated under the same name has a new inode and is watched again.
     private func watch(_ directory: String) {
+        var st = stat()
+        guard lstat(directory, &st) == 0 else { return }
+        let identity = DirectoryIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        seenInWalk.insert(directory)
+        if watched[directory] == identity { return }
+        watched[directory] = identity
         if inotifytools_watch_file(directory, Self.eventMask) == 0 {
             let err = inotifytools_error()
             let hint = err == ENOSPC ? " (raise fs.inotify.max_user_watches or set backend = \"polling\")" : ""
@@ -131,6 +161,11 @@ final class InotifyBackend: @unchecked Sendable {
     private func rootOf(_ path: String) -> String? {
         roots.filter { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }.max { $0.count < $1.count }
     }
+}
+
+struct DirectoryIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
 }
 
 /// A value behind a lock, for handing results between threads.

@@ -94,3 +94,40 @@ struct DirectoryWatcherTests {
         #expect(log.waitFor([root + "/x.png"]))
     }
 }
+
+extension DirectoryWatcherTests {
+    func start(_ root: String, _ log: HintLog) throws -> DirectoryWatcher {
+        let w = DirectoryWatcher(options: WatchOptions(roots: [root], filter: PathFilter(include: ["*.png"]), backend: .inotify, rescanInterval: 0)) { log.append($0) }
+        try w.start()
+        return w
+    }
+
+    @Test func aFolderRenamedInsideTheTreeReportsItsNewPaths() throws {
+        let root = makeTempDirectory("w-rename")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/old/deep", withIntermediateDirectories: true)
+        let log = HintLog()
+        let watcher = try start(root, log)
+        defer { watcher.stop() }
+        try FileManager.default.moveItem(atPath: root + "/old", toPath: root + "/new")
+        usleep(200_000)
+        writeFile(root + "/new/deep/after.png")
+        #expect(log.waitFor([root + "/new/deep/after.png"]), "hints: \(log.files)")
+        #expect(!log.files.contains(root + "/old/deep/after.png"))
+    }
+
+    @Test func aFolderDeletedAndRecreatedIsWatchedAgain() throws {
+        let root = makeTempDirectory("w-recreate")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: true)
+        let log = HintLog()
+        let watcher = try start(root, log)
+        defer { watcher.stop() }
+        try FileManager.default.removeItem(atPath: root + "/run")
+        usleep(200_000)
+        try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: true)
+        usleep(200_000)
+        writeFile(root + "/run/again.png")
+        #expect(log.waitFor([root + "/run/again.png"]), "hints: \(log.files)")
+    }
+}

@@ -46,6 +46,7 @@ final class Journal: @unchecked Sendable {
                     summary TEXT
                 );
                 CREATE INDEX files_queue ON files(status, seq);
+                CREATE INDEX files_seq ON files(seq);
                 CREATE INDEX files_folder ON files(folder);
                 CREATE TABLE processings (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
