@@ -106,6 +106,11 @@ struct EndToEndTests {
         let counts = try journal.counts()
         #expect(counts[.done] == good.count && counts[.failed] == bad.count)
 
+        // `matssl-agent status` reads the same journal while the agent runs.
+        let status = try output(binary, ["status", "--config", config])
+        #expect(status.contains("done \(good.count)") && status.contains("failed \(bad.count)") && status.contains("agent running: yes"), "status said:\n\(status)")
+        #expect(status.contains("corrupt.png") && status.contains("zero.png"))
+
         agent.kill(SIGTERM)
         #expect(agent.waitExit(timeout: 10) == 0, "SIGTERM must exit 0; log:\n\(agent.log)")
         #expect(agent.log.contains("stopped cleanly"))
@@ -211,6 +216,18 @@ struct EndToEndTests {
                 #expect(csv.split(separator: "\n").count == images.count + 1, "results.csv rows in \(dir)")
             }
         }
+    }
+
+    func output(_ tool: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return text
     }
 
     func run(_ tool: String, _ args: [String]) throws {
