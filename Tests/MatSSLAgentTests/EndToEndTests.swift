@@ -50,6 +50,9 @@ struct EndToEndTests {
         // cp from elsewhere.
         DaemonTestSupport.write(try png(), to: outside + "/src.png")
         try run("/bin/cp", [outside + "/src.png", root + "/copied.png"]); good.insert("copied.png")
+        // A hard link made into the tree (only IN_CREATE announces it).
+        DaemonTestSupport.write(try png(), to: outside + "/linked-src.png")
+        try run("/bin/ln", [outside + "/linked-src.png", root + "/linked.png"]); good.insert("linked.png")
         // Write a hidden temp file, then rename into place.
         DaemonTestSupport.write(try png(), to: root + "/.incoming.png.part")
         try FileManager.default.moveItem(atPath: root + "/.incoming.png.part", toPath: root + "/renamed.png"); good.insert("renamed.png")
