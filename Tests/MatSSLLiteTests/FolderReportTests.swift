@@ -38,6 +38,9 @@ import Testing
         // No external assets or scripts.
         #expect(!h.contains("http://") || !h.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").contains("http://"))
         #expect(!h.contains("https://") && !h.contains("<script") && !h.contains("<link"))
+        if let path = ProcessInfo.processInfo.environment["MATSSL_REPORT_SAMPLE"] {
+            try FolderReport.write(h, to: URL(fileURLWithPath: path))   // for looking at it
+        }
     }
 
     @Test func tagsAreBalancedForPythonsHTMLParser() throws {

@@ -200,6 +200,9 @@ public enum FolderReport {
 
     static func fmt(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "–" }
-        return CSVFormat.formatNumber(abs(v) >= 100 ? (v * 10).rounded() / 10 : v)
+        // Display: 4 significant digits, whole numbers from 1000 up.
+        if v == 0 || abs(v) >= 1000 { return String(format: "%.0f", v) }
+        let decimals = max(0, 3 - Int(floor(log10(abs(v)))))
+        return String(format: "%.\(decimals)f", v)
     }
 }
