@@ -25,7 +25,7 @@ import Testing
         let m = SyntheticMask.grid(size: 100, period: 10)
         let opts = StatisticsOptions(grainBoundaryClasses: ["boundary"])
         let s = try PhaseStatistics.compute(mask: m, classNames: ["grain", "boundary"],
-                                            pixelSize: PixelSize(micrometresPerPixel: 0.1, source: .fileTag),
+                                            pixelSize: PixelSize(micrometresPerPixel: 0.1, source: .feiMetadata),
                                             options: opts, provenance: ImageProvenance(image: "g"))
         // ℓ = 1 µm = 0.001 mm → G = 6.643856·3 − 3.288.
         #expect(abs(s.grainSize[0].grainSizeG! - (6.643856 * 3 - 3.288)) < 1e-9)

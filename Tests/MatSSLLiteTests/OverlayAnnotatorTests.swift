@@ -9,7 +9,7 @@ import Testing
 
     func pixel(_ im: RGBImage, _ x: Int, _ y: Int) -> RGB8 {
         let i = (y * im.width + x) * 3
-        return RGB8(im.pixels[i], im.pixels[i + 1], im.pixels[i + 2])
+        return RGB8(r: im.pixels[i], g: im.pixels[i + 1], b: im.pixels[i + 2])
     }
 
     @Test func niceLengthsAreOneTwoFiveTimesPowersOfTen() {
@@ -38,30 +38,30 @@ import Testing
     @Test func scaleBarHasTheNiceLengthInPixels() throws {
         var im = grayImage(400, 300)
         let a = OverlayAnnotator.annotate(&im, classNames: ["matrix", "ferrite"],
-                                          pixelSize: PixelSize(micrometresPerPixel: 0.5, source: .fileTag),
+                                          pixelSize: PixelSize(micrometresPerPixel: 0.5, source: .feiMetadata),
                                           options: .init(textScale: 1))
         // Target 0.2 · 400 px · 0.5 µm = 40 µm → 20 µm → 40 px.
         #expect(a.scaleBarLengthUm == 20 && a.scaleBarLengthPx == 40 && a.scaleBarLabel == "20 µm")
         let r = try #require(a.scaleBarRect)
         #expect(r.x + r.width < 400 && r.y + r.height < 300)
-        for x in r.x..<(r.x + r.width) { #expect(pixel(im, x, r.y + 1) == RGB8(0, 0, 0)) }
+        for x in r.x..<(r.x + r.width) { #expect(pixel(im, x, r.y + 1) == RGB8(r: 0, g: 0, b: 0)) }
         // The pixels just outside the bar's ends are the light background, so the length is exact.
-        #expect(pixel(im, r.x - 1, r.y + 1) != RGB8(0, 0, 0))
-        #expect(pixel(im, r.x + r.width, r.y + 1) != RGB8(0, 0, 0))
+        #expect(pixel(im, r.x - 1, r.y + 1) != RGB8(r: 0, g: 0, b: 0))
+        #expect(pixel(im, r.x + r.width, r.y + 1) != RGB8(r: 0, g: 0, b: 0))
     }
 
     @Test func legendShowsEachClassColour() throws {
         var im = grayImage(300, 200)
-        let palette = [RGB8(200, 0, 0), RGB8(0, 0, 200)]
+        let palette = [RGB8(r: 200, g: 0, b: 0), RGB8(r: 0, g: 0, b: 200)]
         let a = OverlayAnnotator.annotate(&im, classNames: ["matrix", "carbide"], palette: palette,
                                           pixelSize: nil, options: .init(textScale: 2))
         #expect(a.scaleBarLengthPx == nil && a.scaleBarLabel == nil)
         let L = try #require(a.legendRect)
         var seen = Set<RGB8>()
         for y in L.y..<(L.y + L.height) { for x in L.x..<(L.x + L.width) { seen.insert(pixel(im, x, y)) } }
-        #expect(seen.contains(palette[0]) && seen.contains(palette[1]) && seen.contains(RGB8(0, 0, 0)))
+        #expect(seen.contains(palette[0]) && seen.contains(palette[1]) && seen.contains(RGB8(r: 0, g: 0, b: 0)))
         // Outside the legend the image is untouched.
-        #expect(pixel(im, 299, 199) == RGB8(128, 128, 128))
+        #expect(pixel(im, 299, 199) == RGB8(r: 128, g: 128, b: 128))
     }
 
     @Test func scaleBarStaysAboveReservedDataBar() throws {
@@ -69,7 +69,7 @@ import Testing
         let a = OverlayAnnotator.annotate(&im, classNames: ["a"], pixelSize: PixelSize(micrometresPerPixel: 1, source: .config),
                                           options: .init(textScale: 1, bottomReservedRows: 40))
         #expect(try #require(a.scaleBarRect).y < 216)
-        for y in 216..<256 { for x in 0..<256 { #expect(pixel(im, x, y) == RGB8(77, 77, 77)) } }
+        for y in 216..<256 { for x in 0..<256 { #expect(pixel(im, x, y) == RGB8(r: 77, g: 77, b: 77)) } }
     }
 
     @Test func tinyImagesAreClippedNotCrashed() {
@@ -94,7 +94,7 @@ import Testing
             im.pixels[3 * i + 2] = UInt8((Int(c.b) + 128) / 2)
         }
         let a = OverlayAnnotator.annotate(&im, classNames: ["matrix", "ferrite", "cementite µ-test"],
-                                          pixelSize: PixelSize(micrometresPerPixel: 0.37, source: .fileTag),
+                                          pixelSize: PixelSize(micrometresPerPixel: 0.37, source: .feiMetadata),
                                           options: .init(textScale: 2))
         #expect(a.scaleBarLabel == "20 µm")   // 0.2 · 640 · 0.37 = 47.4 µm → 20 µm
         if let path = ProcessInfo.processInfo.environment["MATSSL_OVERLAY_SAMPLE"] {

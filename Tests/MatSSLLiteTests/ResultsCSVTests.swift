@@ -8,7 +8,7 @@ import Testing
         let names = ["matrix", "ferrite; \"α\", fine"]
         let m = SyntheticMask.discs(width: 40, height: 30, [(10, 10, 4, 1), (30, 20, 5, 1)])
         let a = try PhaseStatistics.compute(
-            mask: m, classNames: names, pixelSize: PixelSize(micrometresPerPixel: 0.25, source: .fileTag),
+            mask: m, classNames: names, pixelSize: PixelSize(micrometresPerPixel: 0.25, source: .feiMetadata),
             options: StatisticsOptions(skipObjectClasses: ["matrix"]),
             provenance: ImageProvenance(image: "field 1, \"north\".tif", imageSHA256: "00ff", modelName: "lite",
                                         modelVersion: "2", timingsMs: ["inference": 123.25]))

@@ -52,11 +52,11 @@ import Testing
         #expect(json.contains("\"pixel_size_source\" : \"none\""))
         // With a pixel size the µm keys appear.
         let s2 = try PhaseStatistics.compute(mask: m, classNames: names,
-                                             pixelSize: PixelSize(micrometresPerPixel: 2, source: .fileTag), provenance: prov)
+                                             pixelSize: PixelSize(micrometresPerPixel: 2, source: .feiMetadata), provenance: prov)
         let json2 = String(decoding: try PhaseStatistics.jsonData(s2), as: UTF8.self)
         #expect(json2.contains("\"area_um2\""))
         #expect(json2.contains("\"ecd_um\""))
-        #expect(json2.contains("\"pixel_size_source\" : \"file_tag\""))
+        #expect(json2.contains("\"pixel_size_source\" : \"fei-tag-34682\""))
         // JSON round trip.
         let back = try JSONDecoder().decode(ImageStatistics.self, from: try PhaseStatistics.jsonData(s2))
         #expect(back == s2)
@@ -75,8 +75,9 @@ import Testing
     }
 
     @Test func badInputGivesTypedErrors() {
-        let m = LabelMask(width: 4, height: 4, labels: [UInt8](repeating: 0, count: 15))
-        #expect(throws: StatisticsError.self) {
+        var m = LabelMask(width: 4, height: 4, labels: [UInt8](repeating: 0, count: 16))
+        m.labels.removeLast()   // the fields are mutable, so a mismatch can still arrive
+        #expect(throws: StatisticsError.maskSizeMismatch(image: "a.tif", expected: 16, actual: 15)) {
             try PhaseStatistics.compute(mask: m, classNames: names, pixelSize: nil, provenance: prov)
         }
         let ok = LabelMask(width: 4, height: 4, labels: [UInt8](repeating: 0, count: 16))

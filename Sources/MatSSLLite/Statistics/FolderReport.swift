@@ -124,9 +124,9 @@ public enum FolderReport {
         return h
     }
 
-    /// Writes `html` atomically to `url`.
+    /// Writes `html` atomically to `url` (temp file, fsync, rename; see `AtomicFileWriter`).
     public static func write(_ html: String, to url: URL) throws {
-        try AtomicFileWriter.write(html, to: url)
+        try AtomicFileWriter.write(text: html, to: url.path)
     }
 
     // MARK: - Pieces

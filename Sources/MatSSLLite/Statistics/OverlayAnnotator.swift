@@ -38,8 +38,8 @@ public enum OverlayAnnotator {
 
     /// A distinct default palette (class i → `defaultPalette[i % count]`).
     public static let defaultPalette: [RGB8] = [
-        RGB8(31, 119, 180), RGB8(255, 127, 14), RGB8(44, 160, 44), RGB8(214, 39, 40),
-        RGB8(148, 103, 189), RGB8(140, 86, 75), RGB8(227, 119, 194), RGB8(188, 189, 34),
+        RGB8(r: 31, g: 119, b: 180), RGB8(r: 255, g: 127, b: 14), RGB8(r: 44, g: 160, b: 44), RGB8(r: 214, g: 39, b: 40),
+        RGB8(r: 148, g: 103, b: 189), RGB8(r: 140, g: 86, b: 75), RGB8(r: 227, g: 119, b: 194), RGB8(r: 188, g: 189, b: 34),
     ]
 
     /// Largest 1/2/5 × 10^k not above `maximum` (nil for a non-positive or non-finite maximum).
@@ -84,15 +84,15 @@ public enum OverlayAnnotator {
             let bw = pad + swatch + pad + textW + pad
             let bh = pad + rowH * classNames.count - (rowH - swatch) + pad
             let bx = pad, by = pad
-            canvas.blendRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(255, 255, 255), alpha: 0.85)
-            canvas.strokeRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(0, 0, 0), thickness: max(1, s / 2))
+            canvas.blendRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(r: 255, g: 255, b: 255), alpha: 0.85)
+            canvas.strokeRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(r: 0, g: 0, b: 0), thickness: max(1, s / 2))
             for (i, name) in classNames.enumerated() {
                 let c = i < palette.count ? palette[i] : defaultPalette[i % defaultPalette.count]
                 let ry = by + pad + i * rowH
                 canvas.fillRect(x: bx + pad, y: ry, w: swatch, h: swatch, colour: c)
-                canvas.strokeRect(x: bx + pad, y: ry, w: swatch, h: swatch, colour: RGB8(0, 0, 0), thickness: 1)
+                canvas.strokeRect(x: bx + pad, y: ry, w: swatch, h: swatch, colour: RGB8(r: 0, g: 0, b: 0), thickness: 1)
                 canvas.drawText(name, x: bx + pad + swatch + pad, y: ry + (swatch - BitmapFont.glyphHeight * s) / 2,
-                                scale: s, colour: RGB8(0, 0, 0))
+                                scale: s, colour: RGB8(r: 0, g: 0, b: 0))
             }
             result.legendRect = (bx, by, bw, bh)
         }
@@ -108,11 +108,11 @@ public enum OverlayAnnotator {
                 let bh = pad + BitmapFont.glyphHeight * s + 2 * s + barT + pad
                 let bx = w - pad - bw
                 let by = h - max(0, options.bottomReservedRows) - pad - bh
-                canvas.blendRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(255, 255, 255), alpha: 0.85)
-                canvas.drawText(label, x: bx + (bw - labelW) / 2, y: by + pad, scale: s, colour: RGB8(0, 0, 0))
+                canvas.blendRect(x: bx, y: by, w: bw, h: bh, colour: RGB8(r: 255, g: 255, b: 255), alpha: 0.85)
+                canvas.drawText(label, x: bx + (bw - labelW) / 2, y: by + pad, scale: s, colour: RGB8(r: 0, g: 0, b: 0))
                 let barX = bx + (bw - barPx) / 2
                 canvas.fillRect(x: barX, y: by + pad + BitmapFont.glyphHeight * s + 2 * s, w: barPx, h: barT,
-                                colour: RGB8(0, 0, 0))
+                                colour: RGB8(r: 0, g: 0, b: 0))
                 result.scaleBarLengthUm = um
                 result.scaleBarLengthPx = barPx
                 result.scaleBarLabel = label
