@@ -114,3 +114,22 @@ import Testing
         #expect(console.isEmpty, "console messages: \(console)")
     }
 }
+
+@Suite struct ThumbnailTests {
+    @Test func downscaleAveragesBoxesAndKeepsAspect() {
+        // 4×2 image: left half black, right half white → 2×1 thumbnail of black and white.
+        var px = [UInt8](repeating: 0, count: 4 * 2 * 3)
+        for y in 0..<2 { for x in 2..<4 { for c in 0..<3 { px[(y * 4 + x) * 3 + c] = 255 } } }
+        let t = Thumbnail.downscale(RGBImage(width: 4, height: 2, pixels: px), maxSide: 2)
+        #expect(t.width == 2 && t.height == 1)
+        #expect(t.pixels == [0, 0, 0, 255, 255, 255])
+        // A 2×2 box of 0, 100, 200, 255 averages to 139 (rounded).
+        let q = RGBImage(width: 2, height: 2, pixels: [0, 0, 0, 100, 100, 100, 200, 200, 200, 255, 255, 255])
+        #expect(Thumbnail.downscale(q, maxSide: 1).pixels == [139, 139, 139])
+        // Never upscales.
+        #expect(Thumbnail.downscale(q, maxSide: 10) == q)
+        let big = RGBImage(width: 1000, height: 300, pixels: [UInt8](repeating: 9, count: 900_000))
+        let tb = Thumbnail.downscale(big, maxSide: 160)
+        #expect(tb.width == 160 && tb.height == 48 && tb.pixels.allSatisfy { $0 == 9 })
+    }
+}
