@@ -17,12 +17,14 @@ public struct ConnectedObject: Equatable, Sendable {
 
 /// 8-connected component labelling of every class in a row-major class-id buffer.
 ///
-/// Algorithm: a single raster pass keeps provisional labels for only two rows (`2·width` Int32),
-/// merges equivalences with union-find (the root is always the smaller label, so `parent[i] ≤ i`),
-/// and accumulates area, coordinate sums, bounding box and border contact per provisional label;
-/// a final pass over the provisional labels folds each into its root.
-/// Time O(pixels · α); memory O(width + provisional labels) — no per-pixel label image, so a
-/// 4096×4096 mask costs a few rows plus the object table.
+/// Algorithm: a single raster pass over runs (maximal horizontal stretches of one class). A run
+/// joins every run of the same class in the previous row that overlaps it or touches it
+/// diagonally (columns `x0 − 1 … x1 + 1`); equivalences go to a union-find over provisional labels
+/// (the root is always the smaller label, so `parent[i] ≤ i`). Area, coordinate sums, bounding box
+/// and border contact are accumulated per run into its provisional label, and a final pass folds
+/// each label into its root.
+/// Time O(pixels + runs·α); memory O(runs of two rows + provisional labels) — no per-pixel label
+/// image, so a 4096×4096 mask costs two run lists plus the object table.
 public enum ConnectedComponents {
     /// Labels `labels` (`width·height` class ids). Classes listed in `skipClasses` are not labelled.
     public static func label(labels: [UInt8], width: Int, height: Int,
@@ -33,32 +35,35 @@ public enum ConnectedComponents {
         for c in skipClasses where c >= 0 && c < 256 { skip[c] = true }
 
         var table = ProvisionalTable()
-        var prev = [Int32](repeating: -1, count: width)
-        var cur = [Int32](repeating: -1, count: width)
+        var prev: [Run] = [], cur: [Run] = []
+        prev.reserveCapacity(64); cur.reserveCapacity(64)
         labels.withUnsafeBufferPointer { L in
             for y in 0..<height {
                 let row = y * width
                 let edgeRow = (y == 0 || y == height - 1)
-                for x in 0..<width {
-                    let c = L[row + x]
-                    if skip[Int(c)] { cur[x] = -1; continue }
+                cur.removeAll(keepingCapacity: true)
+                var j = 0   // first previous-row run that may still touch the current run
+                var x0 = 0
+                while x0 < width {
+                    let c = L[row + x0]
+                    var x1 = x0
+                    while x1 + 1 < width && L[row + x1 + 1] == c { x1 += 1 }
+                    defer { x0 = x1 + 1 }
+                    if skip[Int(c)] { continue }
+                    // Previous-row runs are sorted and disjoint: skip those ending before x0 − 1.
+                    while j < prev.count && prev[j].x1 < x0 - 1 { j += 1 }
                     var lab: Int32 = -1
-                    // West.
-                    if x > 0 && cur[x - 1] >= 0 && L[row + x - 1] == c { lab = cur[x - 1] }
-                    if y > 0 {
-                        let up = row - width
-                        // North-west, north, north-east.
-                        for dx in -1...1 {
-                            let nx = x + dx
-                            if nx < 0 || nx >= width { continue }
-                            let n = prev[nx]
-                            if n < 0 || L[up + nx] != c { continue }
-                            if lab < 0 { lab = n } else if lab != n { lab = table.union(lab, n) }
+                    var k = j
+                    while k < prev.count && prev[k].x0 <= x1 + 1 {
+                        if prev[k].cls == c {
+                            lab = lab < 0 ? prev[k].label : table.union(lab, prev[k].label)
                         }
+                        k += 1
                     }
                     if lab < 0 { lab = table.make(classIndex: Int(c)) }
-                    cur[x] = lab
-                    table.add(Int(lab), x: x, y: y, border: edgeRow || x == 0 || x == width - 1)
+                    table.addRun(Int(lab), x0: x0, x1: x1, y: y,
+                                 border: edgeRow || x0 == 0 || x1 == width - 1)
+                    cur.append(Run(x0: x0, x1: x1, cls: c, label: lab))
                 }
                 swap(&prev, &cur)
             }
@@ -70,6 +75,14 @@ public enum ConnectedComponents {
     public static func label(_ mask: LabelMask, skipClasses: Set<Int> = []) -> [ConnectedObject] {
         label(labels: mask.labels, width: mask.width, height: mask.height, skipClasses: skipClasses)
     }
+}
+
+/// A maximal horizontal run `x0…x1` (inclusive) of class `cls` with its provisional label.
+private struct Run {
+    var x0: Int
+    var x1: Int
+    var cls: UInt8
+    var label: Int32
 }
 
 /// Per-provisional-label accumulators (struct of arrays) with union-find.
@@ -108,13 +121,14 @@ private struct ProvisionalTable {
         return lo
     }
 
-    mutating func add(_ i: Int, x: Int, y: Int, border b: Bool) {
-        area[i] += 1; sumX[i] += x; sumY[i] += y
-        let x32 = Int32(x), y32 = Int32(y)
-        if x32 < minX[i] { minX[i] = x32 }
-        if x32 > maxX[i] { maxX[i] = x32 }
-        if y32 < minY[i] { minY[i] = y32 }
-        if y32 > maxY[i] { maxY[i] = y32 }
+    /// Adds the pixels `x0…x1` of row `y` to label `i`.
+    mutating func addRun(_ i: Int, x0: Int, x1: Int, y: Int, border b: Bool) {
+        let n = x1 - x0 + 1
+        area[i] += n; sumX[i] += (x0 + x1) * n / 2; sumY[i] += y * n
+        if Int32(x0) < minX[i] { minX[i] = Int32(x0) }
+        if Int32(x1) > maxX[i] { maxX[i] = Int32(x1) }
+        if Int32(y) < minY[i] { minY[i] = Int32(y) }
+        if Int32(y) > maxY[i] { maxY[i] = Int32(y) }
         if b { border[i] = true }
     }
 
