@@ -4,7 +4,7 @@ public enum PixelSizeParser {
     /// FEI/Thermo tag 34682 INI text: section `[Scan]`, key `PixelWidth` (metres) → µm.
     public static func fei(_ text: String) -> Double? {
         var inScan = false
-        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             let line = raw.trimmingCharacters()
             if line.hasPrefix("[") {
                 inScan = line.lowercased() == "[scan]"
@@ -22,7 +22,7 @@ public enum PixelSizeParser {
     /// Zeiss tag 34118 text: the line `Image Pixel Size = <value> <unit>` (after `AP_IMAGE_PIXEL_SIZE`)
     /// with unit pm, nm, µm/um, mm or m → µm.
     public static func zeiss(_ text: String) -> Double? {
-        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline })
         for raw in lines {
             let line = raw.trimmingCharacters()
             guard line.lowercased().hasPrefix("image pixel size"), let eq = line.firstIndex(of: "=") else { continue }
