@@ -43,6 +43,8 @@ struct ImagePixelSizeTests {
         #expect(PixelSizeParser.fei("[Beam]\nPixelWidth=1e-9\n") == nil) // not in [Scan]
         #expect(PixelSizeParser.fei("[Scan]\r\nPixelWidth=-1e-9\r\n") == nil)
         #expect(PixelSizeParser.fei("[Scan]\nPixelWidth=1.5e-08\n") == 0.015)
+        #expect(PixelSizeParser.fei("[Scan]\nPixelWidth=5e-08\n") == 0.05)
+        #expect(PixelSizeParser.zeiss("Image Pixel Size = 2.233 nm") == 0.002233)
         #expect(PixelSizeParser.zeiss("Image Pixel Size = 2.5") == nil) // no unit: never guess
         #expect(PixelSizeParser.zeiss("Image Pixel Size = 2.5 furlongs") == nil)
         #expect(PixelSizeParser.zeiss("AP_IMAGE_PIXEL_SIZE\nImage Pixel Size = 300 pm\n").map { abs($0 - 0.0003) < 1e-15 } == true)
