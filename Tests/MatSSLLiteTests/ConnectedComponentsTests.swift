@@ -60,7 +60,7 @@ import Testing
 }
 
 /// Plain reference twin: breadth-first flood fill with an explicit label image.
-private func floodFillReference(_ l: [UInt8], _ w: Int, _ h: Int) -> [ConnectedObject] {
+func floodFillReference(_ l: [UInt8], _ w: Int, _ h: Int) -> [ConnectedObject] {
     var seen = [Bool](repeating: false, count: w * h)
     var out: [ConnectedObject] = []
     for start in 0..<(w * h) where !seen[start] {

@@ -5,7 +5,7 @@ import Foundation
 /// Everything is clipped to the image, so tiny images never crash.
 public enum OverlayAnnotator {
     public struct Options: Sendable {
-        /// Integer text magnification; nil: 1 per 512 px of the shorter side (at least 1).
+        /// Integer text magnification; nil: the shorter side / 400, rounded (at least 1).
         public var textScale: Int?
         /// Rows at the bottom to keep clear (an SEM data bar): the scale bar sits above them.
         public var bottomReservedRows: Int
@@ -73,7 +73,7 @@ public enum OverlayAnnotator {
         var result = Annotation()
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return result }
-        let s = options.textScale ?? max(1, min(w, h) / 512)
+        let s = max(1, options.textScale ?? (min(w, h) + 200) / 400)
         let pad = 4 * s
         let lineH = BitmapFont.lineHeight * s
         let swatch = BitmapFont.glyphHeight * s + 2 * s
