@@ -125,3 +125,25 @@ import Testing
         #expect(!pxOnly.contains("_um"))
     }
 }
+
+@Suite struct StatisticsFilesTests {
+    @Test func jsonWritesAtomicallyAndReadsBack() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("matssl-stats-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let m = SyntheticMask.discs(width: 30, height: 30, [(15, 15, 5, 1)])
+        let (s, objs) = try PhaseStatistics.computeWithObjects(mask: m, classNames: ["a", "b"], pixelSize: nil,
+                                                               provenance: ImageProvenance(image: "x.png"))
+        try StatisticsFiles.writeJSON(s, to: "\(dir)/x.stats.json")
+        #expect(try StatisticsFiles.readJSON(path: "\(dir)/x.stats.json") == s)
+        try StatisticsFiles.writeObjectsCSV(objs, classNames: ["a", "b"], pixelSize: nil, to: "\(dir)/x.objects.csv")
+        try StatisticsFiles.writeResultsCSV([s, s], separator: .semicolon, to: "\(dir)/results.csv")
+        let csv = try String(contentsOfFile: "\(dir)/results.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\r\n").count == 3 && csv.hasPrefix("image;"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)) ==
+                ["x.stats.json", "x.objects.csv", "results.csv"])
+        try "{not json".write(toFile: "\(dir)/bad.stats.json", atomically: true, encoding: .utf8)
+        #expect(throws: StatisticsError.self) { try StatisticsFiles.readJSON(path: "\(dir)/bad.stats.json") }
+        #expect(throws: StatisticsError.self) { try StatisticsFiles.readJSON(path: "\(dir)/missing.stats.json") }
+    }
+}

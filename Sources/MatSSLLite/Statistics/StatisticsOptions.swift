@@ -53,6 +53,7 @@ public enum StatisticsError: Error, Equatable, CustomStringConvertible {
     case unknownClass(image: String, name: String, known: [String])
     case classIndexOutOfRange(image: String, index: Int, classCount: Int)
     case invalidPixelSize(image: String, value: Double)
+    case unreadableStatistics(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -66,6 +67,8 @@ public enum StatisticsError: Error, Equatable, CustomStringConvertible {
             return "\(image): mask contains class id \(i) but the model has \(c) classes"
         case let .invalidPixelSize(image, v):
             return "\(image): pixel size \(v) µm/px is not a positive finite number"
+        case let .unreadableStatistics(path, reason):
+            return "\(path): not a readable statistics JSON (\(reason))"
         }
     }
 }
