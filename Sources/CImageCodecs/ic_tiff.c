@@ -86,7 +86,7 @@ static char *read_text_tag(TIFF *tif, uint32_t tag) {
 static ic_status tiff_fail(ic_tiff_state *s, ic_error *err, ic_status fallback, const char *what) {
     ic_status st = fallback;
     if (s->data_past_eof) st = IC_E_TRUNCATED;
-    else if (strstr(s->message, "Read error") || strstr(s->message, "end of file") || strstr(s->message, "Cannot read"))
+    else if (strstr(s->message, "Read error") || strstr(s->message, "end of file") || strstr(s->message, "Cannot read") || strstr(s->message, "Can not read"))
         st = IC_E_TRUNCATED;
     ic_set_error(err, st, "%s TIFF (%s): %s", st == IC_E_TRUNCATED ? "truncated" : "corrupt", what,
                  s->message[0] ? s->message : "libtiff gave no reason");

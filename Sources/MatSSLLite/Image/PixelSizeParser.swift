@@ -4,7 +4,7 @@ public enum PixelSizeParser {
     /// FEI/Thermo tag 34682 INI text: section `[Scan]`, key `PixelWidth` (metres) → µm.
     public static func fei(_ text: String) -> Double? {
         var inScan = false
-        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             let line = raw.trimmingCharacters()
             if line.hasPrefix("[") {
                 inScan = line.lowercased() == "[scan]"
@@ -13,8 +13,7 @@ public enum PixelSizeParser {
             guard inScan, let eq = line.firstIndex(of: "=") else { continue }
             let key = String(line[..<eq]).trimmingCharacters()
             guard key.lowercased() == "pixelwidth" else { continue }
-            guard let metres = Double(String(line[line.index(after: eq)...]).trimmingCharacters()) else { return nil }
-            return positive(metres * 1e6)
+            return scaled(String(line[line.index(after: eq)...]).trimmingCharacters(), decimalExponent: 6)
         }
         return nil
     }
@@ -22,7 +21,7 @@ public enum PixelSizeParser {
     /// Zeiss tag 34118 text: the line `Image Pixel Size = <value> <unit>` (after `AP_IMAGE_PIXEL_SIZE`)
     /// with unit pm, nm, µm/um, mm or m → µm.
     public static func zeiss(_ text: String) -> Double? {
-        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline })
         for raw in lines {
             let line = raw.trimmingCharacters()
             guard line.lowercased().hasPrefix("image pixel size"), let eq = line.firstIndex(of: "=") else { continue }
@@ -42,18 +41,30 @@ public enum PixelSizeParser {
         // Back off a trailing 'e'/'E' that belongs to no exponent.
         var numText = String(t[..<numberEnd])
         while let last = numText.last, last == "e" || last == "E" { numText.removeLast() }
-        guard let value = Double(numText) else { return nil }
         let unit = t[t.index(t.startIndex, offsetBy: numText.count)...].trimmingCharacters()
-        let factor: Double
+        let exponent: Int
         switch unit {
-        case "pm": factor = 1e-6
-        case "nm": factor = 1e-3
-        case "µm", "μm", "um", "micron", "microns": factor = 1
-        case "mm": factor = 1e3
-        case "m": factor = 1e6
+        case "pm": exponent = -6
+        case "nm": exponent = -3
+        case "µm", "μm", "um", "micron", "microns": exponent = 0
+        case "mm": exponent = 3
+        case "m": exponent = 6
         default: return nil
         }
-        return positive(value * factor)
+        return scaled(numText, decimalExponent: exponent)
+    }
+
+    /// The decimal `number` × 10^decimalExponent, shifted in the text so that the result is the
+    /// correctly rounded double (5e-08 m → 0.05 µm exactly as printed, not 0.049999999999999996).
+    static func scaled(_ number: String, decimalExponent: Int) -> Double? {
+        guard Double(number) != nil else { return nil }
+        var mantissa = Substring(number), exp = 0
+        if let e = number.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = number[..<e]
+            guard let x = Int(number[number.index(after: e)...]) else { return nil }
+            exp = x
+        }
+        return Double("\(mantissa)e\(exp + decimalExponent)").flatMap(positive)
     }
 
     /// Pixels per unit → µm per pixel. `unit`: "inch", "cm", "metre".
