@@ -97,6 +97,16 @@ final class InotifyBackend: @unchecked Sendable {
             for root in roots { rescan(root: root, reason: "inotify queue overflow") }
             return
         }
+        if mask & UInt32(IN_IGNORED) != 0 {
+            // The kernel dropped this watch (directory deleted or unmounted): forget it, so a
+            // directory recreated under the same name (often with the same inode number) is watched again.
+            if let name = inotifytools_filename_from_wd(event.pointee.wd) {
+                var dir = String(cString: name)
+                if dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
+                watched.removeValue(forKey: dir)
+            }
+            return
+        }
         var namePointer: UnsafePointer<CChar>?
         var dirLength = 0
         guard event.pointee.len > 0,
@@ -142,8 +152,8 @@ final class InotifyBackend: @unchecked Sendable {
     }
 
     /// Adds a watch unless this very directory (same path, device and inode) already has one:
-    /// re-adding would leak the library's bookkeeping on every rescan. A directory deleted and
-    /// recreated under the same name has a new inode and is watched again.
+    /// re-adding would leak the library's bookkeeping on every rescan. A deleted directory leaves
+    /// the map on IN_IGNORED, so its successor under the same name is watched again.
     private func watch(_ directory: String) {
         var st = stat()
         guard lstat(directory, &st) == 0 else { return }
