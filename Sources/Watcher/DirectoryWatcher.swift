@@ -57,6 +57,9 @@ public final class DirectoryWatcher: @unchecked Sendable {
         return plan
     }
 
+    /// Tests only: pause/resume reading inotify events (to provoke IN_Q_OVERFLOW).
+    func setInotifyReadingPaused(_ paused: Bool) { inotify?.readingPaused.value = paused }
+
     /// Stops every backend thread and waits for them (about one second at most).
     public func stop() {
         inotify?.stop()

@@ -22,6 +22,8 @@ final class InotifyBackend: @unchecked Sendable {
     private let stopSignal = StopSignal()
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
+    /// Tests only: stop reading events so the kernel queue can overflow.
+    let readingPaused = LockedBox(false)
     /// Directories watched, with the identity they had (only touched on the inotify thread).
     private var watched: [String: DirectoryIdentity] = [:]
     private var seenInWalk: Set<String> = []
@@ -80,6 +82,7 @@ final class InotifyBackend: @unchecked Sendable {
 
         var nextRescan = Date(timeIntervalSinceNow: rescanInterval)
         while !stopSignal.isStopped {
+            if readingPaused.value { usleep(10_000); continue }
             if let event = inotifytools_next_event(1) {
                 handle(event)
             }

@@ -133,4 +133,30 @@ extension DirectoryWatcherTests {
             #expect(log.waitFor([root + "/run/again\(round).png"]), "round \(round): hints \(log.files)")
         }
     }
+
+    /// More events than the kernel queues (fs.inotify.max_queued_events) while nobody reads:
+    /// IN_Q_OVERFLOW must trigger a full rescan that finds every file.
+    @Test func queueOverflowTriggersARescanThatFindsEverything() throws {
+        let limit = Int((try? String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 16384
+        guard limit <= 65536 else {
+            print("SKIP queueOverflowTriggersARescanThatFindsEverything: max_queued_events = \(limit) is too large to overflow quickly")
+            return
+        }
+        let root = makeTempDirectory("w-overflow")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let log = HintLog()
+        let watcher = try start(root, log)
+        defer { watcher.stop() }
+        usleep(1_200_000) // let the thread reach the paused check
+        watcher.setInotifyReadingPaused(true)
+        usleep(1_200_000) // any in-flight 1 s read returns
+        // Each file yields IN_CREATE + IN_CLOSE_WRITE.
+        let count = limit / 2 + 500
+        for i in 0..<count { writeFile(root + "/f\(i).png", "") }
+        watcher.setInotifyReadingPaused(false)
+        let expected = Set((0..<count).map { root + "/f\($0).png" })
+        #expect(log.waitFor(expected, timeout: 20))
+        #expect(log.all.contains { if case .rescanned(_, "inotify queue overflow", let n) = $0 { return n == count } else { return false } })
+    }
 }
