@@ -5,7 +5,13 @@
 #include <string.h>
 
 /* Target floats of one im2col buffer: images are grouped until a group's columns reach this. */
-#define QK_COL_BUDGET (1u << 21)
+static size_t QK_COL_BUDGET = (size_t)1 << 21;
+
+size_t qk_f32_set_col_budget(size_t floats) {
+    size_t old = QK_COL_BUDGET;
+    QK_COL_BUDGET = floats ? floats : ((size_t)1 << 21);
+    return old;
+}
 
 void qk_conv_geom_finish(qk_conv_geom *g) {
     g->ho = (g->h + 2 * g->pad - g->kh) / g->stride + 1;
@@ -20,17 +26,21 @@ static int group_size(const qk_conv_geom *g) {
     return (int)gs;
 }
 
-size_t qk_conv_workspace_floats(const qk_conv_geom *g) {
-    size_t k = (size_t)g->cin * g->kh * g->kw, p = (size_t)g->ho * g->wo, gs = (size_t)group_size(g);
-    return 2 * k * gs * p + (size_t)g->cout * gs * p;
-}
-
 static int is_pointwise(const qk_conv_geom *g) {
     return g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0;
 }
 
-void qk_f32_im2col(const float *x, const qk_conv_geom *g, float *col, int ld) {
-    const int h = g->h, w = g->w, ho = g->ho, wo = g->wo, s = g->stride, p = g->pad;
+static int row_chunk(const qk_conv_geom *g);
+
+size_t qk_conv_workspace_floats(const qk_conv_geom *g) {
+    size_t k = (size_t)g->cin * g->kh * g->kw, p = (size_t)g->ho * g->wo, gs = (size_t)group_size(g);
+    int rc = row_chunk(g);
+    if (rc > 0) return 2 * k * (size_t)rc * g->wo;
+    return 2 * k * gs * p + (size_t)g->cout * gs * p;
+}
+
+static void im2col_rows(const float *x, const qk_conv_geom *g, int oh0, int oh1, float *col, int ld) {
+    const int h = g->h, w = g->w, wo = g->wo, s = g->stride, p = g->pad;
     for (int c = 0; c < g->cin; c++) {
         const float *xc = x + (size_t)c * h * w;
         for (int ki = 0; ki < g->kh; ki++)
@@ -41,8 +51,8 @@ void qk_f32_im2col(const float *x, const qk_conv_geom *g, float *col, int ld) {
                 int hi = (w - 1 + p - kj) >= 0 ? (w - 1 + p - kj) / s + 1 : 0;
                 if (hi > wo) hi = wo;
                 if (lo > hi) lo = hi;
-                for (int oh = 0; oh < ho; oh++) {
-                    float *r = row + (size_t)oh * wo;
+                for (int oh = oh0; oh < oh1; oh++) {
+                    float *r = row + (size_t)(oh - oh0) * wo;
                     int ih = oh * s - p + ki;
                     if (ih < 0 || ih >= h) { memset(r, 0, sizeof(float) * wo); continue; }
                     const float *xr = xc + (size_t)ih * w - p + kj;
@@ -56,8 +66,8 @@ void qk_f32_im2col(const float *x, const qk_conv_geom *g, float *col, int ld) {
     }
 }
 
-void qk_f32_col2im_add(const float *col, const qk_conv_geom *g, float *dx, int ld) {
-    const int h = g->h, w = g->w, ho = g->ho, wo = g->wo, s = g->stride, p = g->pad;
+static void col2im_rows_add(const float *col, const qk_conv_geom *g, int oh0, int oh1, float *dx, int ld) {
+    const int h = g->h, w = g->w, wo = g->wo, s = g->stride, p = g->pad;
     for (int c = 0; c < g->cin; c++) {
         float *dc = dx + (size_t)c * h * w;
         for (int ki = 0; ki < g->kh; ki++)
@@ -67,10 +77,10 @@ void qk_f32_col2im_add(const float *col, const qk_conv_geom *g, float *dx, int l
                 int hi = (w - 1 + p - kj) >= 0 ? (w - 1 + p - kj) / s + 1 : 0;
                 if (hi > wo) hi = wo;
                 if (lo > hi) lo = hi;
-                for (int oh = 0; oh < ho; oh++) {
+                for (int oh = oh0; oh < oh1; oh++) {
                     int ih = oh * s - p + ki;
                     if (ih < 0 || ih >= h) continue;
-                    const float *r = row + (size_t)oh * wo;
+                    const float *r = row + (size_t)(oh - oh0) * wo;
                     float *dr = dc + (size_t)ih * w - p + kj;
                     if (s == 1) for (int ow = lo; ow < hi; ow++) dr[ow] += r[ow];
                     else for (int ow = lo; ow < hi; ow++) dr[ow * s] += r[ow];
@@ -79,11 +89,55 @@ void qk_f32_col2im_add(const float *col, const qk_conv_geom *g, float *dx, int l
     }
 }
 
+void qk_f32_im2col(const float *x, const qk_conv_geom *g, float *col, int ld) { im2col_rows(x, g, 0, g->ho, col, ld); }
+void qk_f32_col2im_add(const float *col, const qk_conv_geom *g, float *dx, int ld) { col2im_rows_add(col, g, 0, g->ho, dx, ld); }
+
+/* Output rows per chunk when one image's columns exceed the budget (0 = no row chunking). */
+static int row_chunk(const qk_conv_geom *g) {
+    size_t per = (size_t)g->cin * g->kh * g->kw * g->ho * g->wo;
+    if (per <= QK_COL_BUDGET || is_pointwise(g)) return 0;
+    size_t rows = QK_COL_BUDGET / ((size_t)g->cin * g->kh * g->kw * g->wo);
+    if (rows < 1) rows = 1;
+    return (int)rows;
+}
+
+static void forward_chunked(const qk_conv_geom *g, const float *x, const float *w, float *y, float *col, int rc) {
+    const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo;
+    for (int oh0 = 0; oh0 < g->ho; oh0 += rc) {
+        int oh1 = oh0 + rc < g->ho ? oh0 + rc : g->ho, ld = (oh1 - oh0) * g->wo;
+        im2col_rows(x, g, oh0, oh1, col, ld);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, ld, K, 1.f, w, K, col, ld, 0.f, y + (size_t)oh0 * g->wo, P);
+    }
+}
+
+static void backward_chunked(const qk_conv_geom *g, const float *x, const float *w, const float *dy, float *dx,
+                             float *dw, float *col, float *dcol, int rc) {
+    const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo;
+    for (int oh0 = 0; oh0 < g->ho; oh0 += rc) {
+        int oh1 = oh0 + rc < g->ho ? oh0 + rc : g->ho, ld = (oh1 - oh0) * g->wo;
+        const float *d = dy + (size_t)oh0 * g->wo;
+        im2col_rows(x, g, oh0, oh1, col, ld);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, K, ld, 1.f, d, P, col, ld, 1.f, dw, K);
+        if (dx) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, ld, g->cout, 1.f, w, K, d, P, 0.f, dcol, ld);
+            col2im_rows_add(dcol, g, oh0, oh1, dx, ld);
+        }
+    }
+}
+
 void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w, const float *bias,
                            float *y, float *ws) {
     const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo, G = group_size(g);
     const size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * P;
     float *col = ws, *stage = ws + 2 * (size_t)K * G * P;
+    int rc = row_chunk(g);
+    if (rc > 0) {
+        for (int i = 0; i < g->n; i++) {
+            forward_chunked(g, x + i * xs, w, y + i * ys, col, rc);
+            if (bias) for (int co = 0; co < g->cout; co++) { float *yr = y + i * ys + (size_t)co * P; for (int q = 0; q < P; q++) yr[q] += bias[co]; }
+        }
+        return;
+    }
     for (int i0 = 0; i0 < g->n; i0 += G) {
         int gi = g->n - i0 < G ? g->n - i0 : G;
         int ld = gi * P;
@@ -113,6 +167,15 @@ void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *
     const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo, G = group_size(g);
     const size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * P;
     float *col = ws, *dcol = ws + (size_t)K * G * P, *stage = ws + 2 * (size_t)K * G * P;
+    int rc = row_chunk(g);
+    if (rc > 0) {
+        dcol = ws + (size_t)K * rc * g->wo;
+        for (int i = 0; i < g->n; i++) {
+            backward_chunked(g, x + i * xs, w, dy + i * ys, dx ? dx + i * xs : NULL, dw, col, dcol, rc);
+            if (db) for (int co = 0; co < g->cout; co++) { const float *r = dy + i * ys + (size_t)co * P; float s = 0.f; for (int q = 0; q < P; q++) s += r[q]; db[co] += s; }
+        }
+        return;
+    }
     for (int i0 = 0; i0 < g->n; i0 += G) {
         int gi = g->n - i0 < G ? g->n - i0 : G;
         int ld = gi * P;

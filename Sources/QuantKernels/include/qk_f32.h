@@ -19,6 +19,10 @@ typedef struct {
 
 /** Fills ho/wo from the other fields. */
 void qk_conv_geom_finish(qk_conv_geom *g);
+/** Sets the im2col budget in floats (0 = default 2 Mi); returns the old one. Images are grouped
+ * up to the budget; an image whose columns exceed it is processed in output-row chunks.
+ * Not thread-safe: set once at start-up (tests use small budgets to exercise every path). */
+size_t qk_f32_set_col_budget(size_t floats);
 /** Floats of workspace the conv functions need (im2col buffer + batch-group staging). */
 size_t qk_conv_workspace_floats(const qk_conv_geom *g);
 
