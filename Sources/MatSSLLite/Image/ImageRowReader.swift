@@ -1,0 +1,148 @@
+import CImageCodecs
+
+/// Streams an image's rows top to bottom as gray floats in [0, 1] (or raw 8-bit class ids for masks),
+/// holding only about one strip / tile band / row of the file in memory (Adam7-interlaced PNGs and
+/// progressive JPEGs are buffered whole by their libraries).
+///
+/// Not thread-safe; use one reader per thread. The file stays open until the reader is released.
+public final class ImageRowReader {
+    public let info: ImageInfo
+    /// The next row `readRows` returns.
+    public private(set) var nextRow: Int = 0
+    private let handle: OpaquePointer
+    private let output: ic_output
+
+    init(path: String, limits: DecodeLimits, output: ic_output) throws {
+        let (format, note) = try ImageFile.probe(path: path, limits: limits)
+        let cFormat: ic_format
+        switch format {
+        case .tiff: cFormat = IC_FORMAT_TIFF
+        case .png: cFormat = IC_FORMAT_PNG
+        case .jpeg: cFormat = IC_FORMAT_JPEG
+        }
+        var cinfo = ic_info()
+        var err = ic_error()
+        guard let h = ic_reader_open(path, cFormat, output, UInt64(max(0, limits.maxPixels)), &cinfo, &err) else {
+            defer { ic_info_free(&cinfo) }
+            if err.status == IC_E_TOO_LARGE {
+                throw ImageError.tooLarge(path: path, width: Int(cinfo.width), height: Int(cinfo.height), limit: limits.maxPixels)
+            }
+            throw ImageRowReader.error(err, path: path)
+        }
+        defer { ic_info_free(&cinfo) }
+        handle = h
+        self.output = output
+        info = ImageRowReader.makeInfo(cinfo, path: path, format: format, note: note)
+    }
+
+    deinit { ic_reader_close(handle) }
+
+    /// Decodes the next `count` rows into `buffer` (at least count × width elements), row-major.
+    public func readRows(_ count: Int, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(output == IC_OUT_GRAY_F32, "this reader yields class ids; use readLabelRows")
+        try read(count, into: UnsafeMutableRawPointer(buffer.baseAddress), capacity: buffer.count)
+    }
+
+    /// The next `count` rows as a band image of shape [count, width].
+    public func readRows(_ count: Int) throws -> GrayImage {
+        let n = count * info.width
+        let pixels = try [Float](unsafeUninitializedCapacity: n) { buf, initialized in
+            try readRows(count, into: buf)
+            initialized = n
+        }
+        return GrayImage(width: info.width, height: count, pixels: pixels)
+    }
+
+    /// Decodes the next `count` rows of class ids (mask readers only).
+    func readLabelRows(_ count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        precondition(output == IC_OUT_LABELS_U8)
+        try read(count, into: UnsafeMutableRawPointer(buffer.baseAddress), capacity: buffer.count)
+    }
+
+    private func read(_ count: Int, into dst: UnsafeMutableRawPointer?, capacity: Int) throws {
+        precondition(count >= 0 && count <= info.height - nextRow, "readRows: \(count) rows requested, \(info.height - nextRow) left")
+        precondition(capacity >= count * info.width, "readRows: buffer too small")
+        guard count > 0 else { return }
+        var err = ic_error()
+        let st = ic_reader_read_rows(handle, dst, UInt32(count), &err)
+        guard st == IC_OK else { throw ImageRowReader.error(err, path: info.path) }
+        nextRow += count
+    }
+
+    static func error(_ err: ic_error, path: String) -> ImageError {
+        let reason = withUnsafeBytes(of: err.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        switch err.status {
+        case IC_E_UNREADABLE: return .unreadable(path: path, reason: reason)
+        case IC_E_EMPTY: return .empty(path: path)
+        case IC_E_TRUNCATED: return .truncated(path: path, reason: reason)
+        case IC_E_UNSUPPORTED: return .unsupported(path: path, reason: reason)
+        case IC_E_NOMEM: return .unreadable(path: path, reason: "out of memory: \(reason)")
+        case IC_E_WRITE: return .writeFailed(path: path, reason: reason)
+        default: return .corrupt(path: path, reason: reason.isEmpty ? "undecodable data" : reason)
+        }
+    }
+
+    private static func makeInfo(_ c: ic_info, path: String, format: ImageFormat, note: String?) -> ImageInfo {
+        let model: String
+        switch c.color {
+        case IC_COLOR_GRAY: model = "gray"
+        case IC_COLOR_GRAY_ALPHA: model = "gray+alpha"
+        case IC_COLOR_RGB: model = "rgb"
+        case IC_COLOR_RGBA: model = "rgba"
+        default: model = "palette"
+        }
+        var compression: String? = nil
+        if format == .tiff {
+            switch c.compression {
+            case 1: compression = "none"
+            case 5: compression = "lzw"
+            case 8, 32946: compression = "deflate"
+            case 32773: compression = "packbits"
+            case 7: compression = "jpeg"
+            case 50000: compression = "zstd"
+            case 34925: compression = "lzma"
+            case 50001: compression = "webp"
+            default: compression = "code \(c.compression)"
+            }
+        }
+        return ImageInfo(path: path, format: format, width: Int(c.width), height: Int(c.height), channels: Int(c.channels),
+                         bitDepth: Int(c.bit_depth), colorModel: model, pixelSize: pixelSize(c, format: format),
+                         pages: Int(c.pages), compression: compression, tiled: c.tiled != 0,
+                         progressive: c.progressive != 0, interlaced: c.interlaced != 0, note: note)
+    }
+
+    /// Priority: FEI tag 34682, Zeiss tag 34118, then TIFF resolution / PNG pHYs. JPEG JFIF density is
+    /// not used (see docs/image-io.md).
+    private static func pixelSize(_ c: ic_info, format: ImageFormat) -> PixelSize? {
+        if let p = c.fei_metadata, let um = PixelSizeParser.fei(decodeText(p)) {
+            return PixelSize(micrometresPerPixel: um, source: .feiMetadata)
+        }
+        if let p = c.zeiss_metadata, let um = PixelSizeParser.zeiss(decodeText(p)) {
+            return PixelSize(micrometresPerPixel: um, source: .zeissMetadata)
+        }
+        switch (format, c.resolution_unit) {
+        case (.tiff, IC_RES_INCH):
+            return PixelSizeParser.fromResolution(pixelsPerUnit: c.x_resolution, micrometresPerUnit: 25_400).map { PixelSize(micrometresPerPixel: $0, source: .tiffResolution) }
+        case (.tiff, IC_RES_CM):
+            return PixelSizeParser.fromResolution(pixelsPerUnit: c.x_resolution, micrometresPerUnit: 10_000).map { PixelSize(micrometresPerPixel: $0, source: .tiffResolution) }
+        case (.png, IC_RES_METRE):
+            return PixelSizeParser.fromResolution(pixelsPerUnit: c.x_resolution, micrometresPerUnit: 1_000_000).map { PixelSize(micrometresPerPixel: $0, source: .pngPhys) }
+        default:
+            return nil
+        }
+    }
+
+    /// Metadata text: UTF-8 when valid, else Latin-1 (Zeiss writes µ as 0xB5).
+    private static func decodeText(_ p: UnsafeMutablePointer<CChar>) -> String {
+        let raw = UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self)
+        var n = 0
+        while raw[n] != 0 { n += 1 }
+        let bytes = UnsafeBufferPointer(start: raw, count: n)
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+        return String(scalars)
+    }
+}

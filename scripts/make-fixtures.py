@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Regenerates the image-I/O test fixtures in Tests/MatSSLLiteTests/Fixtures/images/.
+
+Every fixture is written by OTHER software than ours (Pillow, tifffile, ImageMagick's /usr/bin/convert,
+or plain byte surgery for the bad inputs) and then re-read with Pillow/tifffile here to prove it holds
+the pattern the Swift tests expect. Requirements: python3 with pillow, tifffile, numpy; ImageMagick 6.
+
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install pillow tifffile numpy
+    /tmp/venv/bin/python scripts/make-fixtures.py
+
+Patterns (the Swift tests compute the same formulas, see Tests/MatSSLLiteTests/ImageFixturePatterns.swift):
+  W x H = 40 x 24 (TIFF, PNG), 32 x 24 (JPEG)
+  p8(x, y)  = (x * 6 + y * 5) % 256
+  p16(x, y) = (x * 1543 + y * 2731 + 7) % 65536
+  rgb8(x, y) = (p8, 255 - p8, (x * y) % 256)
+  rgb16(x, y) = (p16, 65535 - p16, (x * y * 97) % 65536)
+  low(x, y, bits) = (x + 2 * y) % 2**bits
+  palette index(x, y) = (x + 2 * y) % 8 with PALETTE below
+  jpeg smooth j(x, y) = 40 + 4 * x + 3 * y  (gray; RGB JPEG: (j, 255 - j, 128))
+  mask(x, y) = (x // 8 + y // 6) % 5
+"""
+import os, struct, subprocess, sys, zlib
+import numpy as np
+from PIL import Image
+import tifffile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "MatSSLLiteTests", "Fixtures", "images")
+CONVERT = "/usr/bin/convert"  # Debian's ImageMagick, not a stand-in
+W, H = 40, 24
+JW, JH = 32, 24
+PALETTE = [(0, 0, 0), (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255), (255, 0, 255), (128, 128, 128)]
+
+yy, xx = np.mgrid[0:H, 0:W]
+P8 = ((xx * 6 + yy * 5) % 256).astype(np.uint8)
+P16 = ((xx * 1543 + yy * 2731 + 7) % 65536).astype(np.uint16)
+RGB8 = np.stack([P8, 255 - P8, ((xx * yy) % 256).astype(np.uint8)], axis=-1).astype(np.uint8)
+RGB16 = np.stack([P16, 65535 - P16, ((xx * yy * 97) % 65536).astype(np.uint16)], axis=-1).astype(np.uint16)
+PIDX = ((xx + 2 * yy) % 8).astype(np.uint8)
+MASK = ((xx // 8 + yy // 6) % 5).astype(np.uint8)
+jy, jx = np.mgrid[0:JH, 0:JW]
+J = (40 + 4 * jx + 3 * jy).astype(np.uint8)
+
+
+def path(name):
+    return os.path.join(OUT, name)
+
+
+def low(bits):
+    return ((xx + 2 * yy) % (1 << bits)).astype(np.uint8)
+
+
+def colormap16():
+    cm = np.zeros((3, 256), dtype=np.uint16)
+    for i, (r, g, b) in enumerate(PALETTE):
+        cm[:, i] = [r * 257, g * 257, b * 257]
+    return cm
+
+
+def check_tiff(name, expected):
+    try:
+        got = tifffile.imread(path(name), key=0)
+    except ValueError:  # LZW without imagecodecs: verify with Pillow (libtiff) instead
+        got = np.array(Image.open(path(name))).astype(expected.dtype)
+    assert np.array_equal(got, expected), name
+
+
+def check_pil(name, expected, mode=None):
+    im = Image.open(path(name))
+    if mode:
+        im = im.convert(mode)
+    got = np.array(im)
+    assert np.array_equal(got, expected), (name, got.dtype, got.shape)
+
+
+def im_lzw(array, name, photometric, extra=()):
+    """LZW via ImageMagick (tifffile needs the imagecodecs package for LZW)."""
+    tifffile.imwrite("/tmp/codecs-src.tif", array, photometric=photometric)
+    subprocess.run([CONVERT, "/tmp/codecs-src.tif", *extra, "-compress", "LZW", path(name)], check=True)
+    check_tiff(name, array)
+
+
+def tiffs():
+    im_lzw(P8, "gray8-lzw.tif", "minisblack", ["-define", "tiff:rows-per-strip=5"])
+    im_lzw(P16, "gray16-lzw.tif", "minisblack", ["-define", "tiff:rows-per-strip=7"])
+    im_lzw(P16, "gray16-tiled-lzw.tif", "minisblack", ["-define", "tiff:tile-geometry=16x16"])
+    im_lzw(RGB8, "rgb8-lzw.tif", "rgb")
+    Image.fromarray(P8, "L").save(path("gray8-packbits.tif"), compression="packbits")  # Pillow (libtiff)
+    check_tiff("gray8-packbits.tif", P8)
+    for comp in [None, "zlib"]:
+        tag = comp or "none"
+        tag = "deflate" if tag == "zlib" else tag
+        tifffile.imwrite(path(f"gray8-{tag}.tif"), P8, photometric="minisblack", compression=comp, rowsperstrip=5)
+        check_tiff(f"gray8-{tag}.tif", P8)
+    for comp in [None, "zlib"]:
+        tag = "deflate" if comp == "zlib" else (comp or "none")
+        tifffile.imwrite(path(f"gray16-{tag}.tif"), P16, photometric="minisblack", compression=comp, rowsperstrip=7)
+        check_tiff(f"gray16-{tag}.tif", P16)
+    tifffile.imwrite(path("gray8-tiled-deflate.tif"), P8, photometric="minisblack", compression="zlib", tile=(16, 16))
+    check_tiff("gray8-tiled-deflate.tif", P8)
+    tifffile.imwrite(path("rgb8-tiled-none.tif"), RGB8, photometric="rgb", tile=(16, 16))
+    check_tiff("rgb8-tiled-none.tif", RGB8)
+    tifffile.imwrite(path("gray8-miniswhite.tif"), P8, photometric="miniswhite")
+    check_tiff("gray8-miniswhite.tif", P8)  # stored values; decoded gray is 1 - p8/255
+    tifffile.imwrite(path("rgb16-deflate.tif"), RGB16, photometric="rgb", compression="zlib")
+    check_tiff("rgb16-deflate.tif", RGB16)
+    rgba = np.concatenate([RGB8, np.full((H, W, 1), 77, np.uint8)], axis=-1)
+    Image.fromarray(rgba, "RGBA").save(path("rgba8-packbits.tif"), compression="packbits")
+    check_tiff("rgba8-packbits.tif", rgba)
+    tifffile.imwrite(path("palette8.tif"), PIDX, photometric="palette", colormap=colormap16())
+    check_tiff("palette8.tif", PIDX)
+    with tifffile.TiffWriter(path("multipage3.tif")) as tw:
+        tw.write(P8, photometric="minisblack")
+        tw.write(255 - P8, photometric="minisblack")
+        tw.write(P8 // 2, photometric="minisblack")
+    check_tiff("multipage3.tif", P8)
+    # Pixel sizes: 0.5 µm/px as 50800 px/inch and as 20000 px/cm; unit NONE gives no physical size.
+    tifffile.imwrite(path("res-inch.tif"), P8, resolution=(50800, 50800), resolutionunit="INCH")
+    tifffile.imwrite(path("res-cm.tif"), P8, resolution=(20000, 20000), resolutionunit="CENTIMETER")
+    tifffile.imwrite(path("res-none.tif"), P8, resolution=(300, 300), resolutionunit="NONE")
+    # FEI/Thermo: INI text in tag 34682; a 72-dpi resolution tag too, which must lose to the metadata.
+    fei = "[User]\r\nDate=11/26/2026\r\n[Beam]\r\nHV=20000\r\n[Scan]\r\nInternalScan=1\r\nPixelWidth=2.5e-09\r\nPixelHeight=2.5e-09\r\n[Stage]\r\nStageX=0.001\r\n"
+    tifffile.imwrite(path("fei-34682.tif"), P8, resolution=(72, 72), resolutionunit="INCH",
+                     extratags=[(34682, "s", 0, fei, True)])
+    # Zeiss SmartSEM: tag 34118 text; one ASCII in nm, one as BYTEs in Latin-1 with "µm".
+    zeiss = "0\r\nAP_WD\r\nWD = 8.5 mm\r\nAP_IMAGE_PIXEL_SIZE\r\nImage Pixel Size = 2.5 nm\r\nAP_MAG\r\nMag = 50.00 K X\r\n"
+    tifffile.imwrite(path("zeiss-34118-nm.tif"), P8, extratags=[(34118, "s", 0, zeiss, True)])
+    zeiss_um = ("AP_IMAGE_PIXEL_SIZE\r\nImage Pixel Size = 1.25 \u00b5m\r\n").encode("latin-1")
+    tifffile.imwrite(path("zeiss-34118-um-latin1.tif"), P8, extratags=[(34118, "B", len(zeiss_um), zeiss_um, True)])
+    # ImageMagick: 16-bit gray, tiled, deflate.
+    tifffile.imwrite("/tmp/codecs-p16.tif", P16, photometric="minisblack")
+    subprocess.run([CONVERT, "/tmp/codecs-p16.tif", "-define", "tiff:tile-geometry=16x16", "-compress", "Zip", "-depth", "16",
+                    path("im-gray16-tiled-zip.tif")], check=True)
+    check_tiff("im-gray16-tiled-zip.tif", P16)
+
+
+def pngs():
+    Image.fromarray(P8, "L").save(path("gray8.png"))
+    check_pil("gray8.png", P8)
+    Image.fromarray(P16.astype(np.int32), "I").convert("I;16").save(path("gray16.png"))
+    assert np.array_equal(np.array(Image.open(path("gray16.png"))).astype(np.uint16), P16)
+    Image.fromarray((low(1) * 255).astype(np.uint8), "L").convert("1").save(path("gray1.png"))
+    assert Image.open(path("gray1.png")).mode == "1"
+    for bits in (2, 4):
+        Image.fromarray(low(bits), "L").save(f"/tmp/codecs-low{bits}.pgm")
+        # Scale to 8-bit so ImageMagick's -depth reduction keeps exact levels: v * 255 / (2^b - 1).
+        scaled = (low(bits).astype(np.int32) * 255 // ((1 << bits) - 1)).astype(np.uint8)
+        Image.fromarray(scaled, "L").save(f"/tmp/codecs-low{bits}.pgm")
+        subprocess.run([CONVERT, f"/tmp/codecs-low{bits}.pgm", "-depth", str(bits), "-define", f"png:bit-depth={bits}",
+                        "-define", "png:color-type=0", path(f"gray{bits}.png")], check=True)
+        with open(path(f"gray{bits}.png"), "rb") as f:
+            ihdr = f.read(33)
+        assert ihdr[24] == bits and ihdr[25] == 0, (bits, ihdr[24], ihdr[25])
+        check_pil(f"gray{bits}.png", scaled, "L")
+    la = np.stack([P8, np.full_like(P8, 10)], axis=-1)
+    Image.fromarray(la, "LA").save(path("gray-alpha8.png"))
+    Image.fromarray(RGB8, "RGB").save(path("rgb8.png"))
+    check_pil("rgb8.png", RGB8)
+    rgba = np.concatenate([RGB8, np.full((H, W, 1), 3, np.uint8)], axis=-1)
+    Image.fromarray(rgba, "RGBA").save(path("rgba8.png"))
+    pal = Image.fromarray(PIDX, "P")
+    pal.putpalette([c for rgb in PALETTE for c in rgb])
+    pal.putpalette([c for rgb in PALETTE for c in rgb] + [0] * (3 * (256 - len(PALETTE))))
+    pal.save(path("palette8.png"))  # 256 entries: Pillow writes an 8-bit palette
+    with open(path("palette8.png"), "rb") as f:
+        assert f.read(33)[24] == 8
+    pal.putpalette([c for rgb in PALETTE for c in rgb])
+    pal.save(path("palette4.png"), bits=4)
+    with open(path("palette4.png"), "rb") as f:
+        assert f.read(33)[24] == 4
+    check_pil("palette4.png", PIDX)
+    # 16-bit RGB and Adam7-interlaced via ImageMagick.
+    tifffile.imwrite("/tmp/codecs-rgb16.tif", RGB16, photometric="rgb")
+    subprocess.run([CONVERT, "/tmp/codecs-rgb16.tif", "-depth", "16", "PNG48:" + path("rgb16.png")], check=True)
+    subprocess.run([CONVERT, path("gray8.png"), "-interlace", "PNG", "-define", "png:color-type=0", path("gray8-interlaced.png")], check=True)
+    with open(path("gray8-interlaced.png"), "rb") as f:
+        assert f.read(33)[28] == 1, "not interlaced"
+    check_pil("gray8-interlaced.png", P8)
+    Image.fromarray(P8, "L").save(path("phys-0.5um.png"), dpi=(50800, 50800))  # pHYs 2000000 px/m
+    # Masks: 8-bit gray class ids and palette class ids; a 16-bit one to refuse.
+    Image.fromarray(MASK, "L").save(path("mask-gray8.png"))
+    m = Image.fromarray(MASK, "P")
+    m.putpalette([c for rgb in PALETTE[:5] for c in rgb])
+    m.save(path("mask-palette.png"))
+    check_pil("mask-palette.png", MASK)
+    Image.fromarray(MASK.astype(np.int32), "I").convert("I;16").save(path("mask-gray16.png"))
+
+
+def jpegs():
+    Image.fromarray(J, "L").save(path("gray-baseline.jpg"), quality=95)
+    rgb = np.stack([J, 255 - J, np.full_like(J, 128)], axis=-1)
+    Image.fromarray(rgb, "RGB").save(path("rgb-baseline.jpg"), quality=95)
+    Image.fromarray(rgb, "RGB").save(path("rgb-progressive.jpg"), quality=95, progressive=True)
+    Image.fromarray(rgb, "RGB").save(path("rgb-300dpi.jpg"), quality=95, dpi=(300, 300))
+    subprocess.run([CONVERT, path("gray-baseline.jpg"), "-interlace", "JPEG", "-quality", "95", path("im-gray-progressive.jpg")], check=True)
+    assert Image.open(path("im-gray-progressive.jpg")).info.get("progressive") or Image.open(path("im-gray-progressive.jpg")).info.get("progression")
+
+
+def bad():
+    def cut(src, dst, frac):
+        data = open(path(src), "rb").read()
+        open(path(dst), "wb").write(data[: int(len(data) * frac)])
+    cut("rgb-baseline.jpg", "bad-truncated.jpg", 0.6)
+    cut("rgb-progressive.jpg", "bad-truncated-progressive.jpg", 0.6)
+    cut("rgb8.png", "bad-truncated.png", 0.6)
+    cut("gray8-none.tif", "bad-truncated.tif", 0.5)
+    cut("gray16-lzw.tif", "bad-truncated-lzw.tif", 0.6)
+    open(path("bad-zero-bytes.png"), "wb").close()
+    open(path("bad-zero-bytes.tif"), "wb").close()
+    rng = np.random.default_rng(1234)
+    open(path("bad-random-bytes.png"), "wb").write(rng.integers(0, 256, 2048, dtype=np.uint8).tobytes())
+    open(path("bad-text.tif"), "w").write("This is not a TIFF file, just text somebody named .tif\n")
+    open(path("bad-jpeg-named.png"), "wb").write(open(path("gray-baseline.jpg"), "rb").read())
+    # PNG whose IHDR (valid CRC) claims 100000 x 100000.
+    ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    idat = zlib.compress(b"\0" * 101)
+    open(path("bad-huge.png"), "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    # Little-endian TIFF whose IFD claims 100000 x 100000 8-bit gray, one strip.
+    entries = [(256, 4, 1, 100000), (257, 4, 1, 100000), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (273, 4, 1, 8), (277, 3, 1, 1), (278, 4, 1, 100000), (279, 4, 1, 4000000000)]
+    ifd = struct.pack("<H", len(entries))
+    for tag, typ, count, value in entries:
+        ifd += struct.pack("<HHI", tag, typ, count) + (struct.pack("<HH", value, 0) if typ == 3 else struct.pack("<I", value))
+    ifd += struct.pack("<I", 0)
+    hdr = b"II*\0" + struct.pack("<I", 8 + 64)
+    open(path("bad-huge.tif"), "wb").write(hdr + b"\0" * 64 + ifd)
+    # PNG with a corrupted IDAT byte (CRC mismatch).
+    data = bytearray(open(path("gray8.png"), "rb").read())
+    i = data.index(b"IDAT") + 8
+    data[i] ^= 0xFF
+    open(path("bad-crc.png"), "wb").write(bytes(data))
+    # Float TIFF (valid, unsupported).
+    tifffile.imwrite(path("bad-float32.tif"), P8.astype(np.float32) / 255)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    tiffs(); pngs(); jpegs(); bad()
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
+    print(f"{len(os.listdir(OUT))} fixtures, {total} bytes in {OUT}")
