@@ -7,4 +7,5 @@
 #include "qk_f32.h"
 #include "qk_int8.h"
 #include "qk_threadpool.h"
+#include "qk_peak.h"
 #endif
