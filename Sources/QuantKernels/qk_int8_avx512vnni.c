@@ -42,9 +42,10 @@ void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, i
         int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
 #pragma clang loop unroll(full)
         for (int m = 0; m < MB; m++) {
-            if (m >= nv) break;
+            if (m < nv) {
 #pragma clang loop unroll(full)
-            for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], opix0 + ox0 + m, (ob0 + b) * 16);
+                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], opix0 + ox0 + m, (ob0 + b) * 16);
+            }
         }
     }
 }

@@ -19,7 +19,6 @@ const char *qk_int8_tier_name(int tier) {
 int qk_int8_tier_supported(int tier) {
     unsigned f = qk_cpu_features();
     const unsigned avx512 = QK_CPU_AVX512F | QK_CPU_AVX512BW | QK_CPU_AVX512VL | QK_CPU_AVX512DQ;
-    if (tier == QK_TIER_AVX2 || tier == QK_TIER_AVXVNNI) return 0; /* TODO: not written yet */
     switch (tier) {
     case QK_TIER_REF: return 1;
     case QK_TIER_AVX2: return (f & QK_CPU_AVX2) != 0;
