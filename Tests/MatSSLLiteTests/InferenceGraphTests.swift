@@ -18,11 +18,27 @@ func makeTestSegmentationNet(seed: UInt64 = 7, widths: [Int] = [8, 8, 16, 16], d
         let p = net.store.pointer(e)
         if e.name.hasSuffix("running_var") { for i in 0..<e.count { p[i] = 0.5 + rng.uniform() } }
         else if e.name.hasSuffix("running_mean") { for i in 0..<e.count { p[i] = (rng.uniform() - 0.5) * 0.4 } }
-        else if e.name.hasSuffix(".bias") || e.name.hasSuffix("bn1.weight") || e.name.contains("gff.gate") {
-            for i in 0..<e.count { p[i] = (rng.uniform() - 0.5) * 2 }
+        else if e.name.hasSuffix(".bias") { for i in 0..<e.count { p[i] = (rng.uniform() - 0.5) * 0.2 } }
+        else if e.name.hasSuffix("bn1.weight") { for i in 0..<e.count { p[i] = 0.5 + rng.uniform() } }
+        else if e.name.contains("gff.gate") { for i in 0..<e.count { p[i] = (rng.uniform() - 0.5) * 4 } }
+    }
+    // A classifier that reads the features strongly, so the predicted classes vary over the image
+    // (a random bias would otherwise pick one class everywhere and make comparisons vacuous).
+    let cls = net.store.value(net.classifier.weight)
+    for i in 0..<net.classifier.weight.count { cls[i] *= 8 }
+    net.training = false
+    if let b = net.classifier.bias {
+        // Centre each class's logit on a probe image, so that every class wins somewhere.
+        let bias = net.store.value(b)
+        bias.update(repeating: 0, count: b.count)
+        let probe = makeTestImage(height: 128, width: 128, seed: seed &+ 1)
+        let logits = try net.forward(probe)
+        for c in 0..<b.count {
+            var sum: Float = 0
+            for i in 0..<logits.plane { sum += logits[c * logits.plane + i] }
+            bias[c] = -sum / Float(logits.plane)
         }
     }
-    net.training = false
     return net
 }
 
