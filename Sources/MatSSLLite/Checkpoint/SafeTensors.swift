@@ -16,11 +16,62 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
 /// A safetensors file: 8-byte little-endian header length, JSON header
 /// {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, then the data.
-/// Only F32 tensors are written; F32 is what the reader accepts.
+/// F32 tensors live in `tensors`; integer tensors (I8, U8, I32 — the int8 model's weights and
+/// biases) in `raw`, as little-endian bytes.
 public struct SafeTensors {
     public struct Entry: Equatable { public var shape: [Int]; public var values: [Float] }
+    /// A non-F32 tensor: dtype name, shape and its bytes.
+    public struct RawEntry: Equatable { public var dtype: String; public var shape: [Int]; public var bytes: [UInt8] }
     public var tensors: [String: Entry] = [:]
+    public var raw: [String: RawEntry] = [:]
     public var metadata: [String: String] = [:]
+
+    /// Bytes per element of the supported dtypes.
+    public static let elementSize: [String: Int] = ["F32": 4, "I32": 4, "I8": 1, "U8": 1]
+
+    public mutating func add(_ name: String, shape: [Int], int8 values: [Int8]) {
+        precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) vs \(values.count) values")
+        raw[name] = RawEntry(dtype: "I8", shape: shape, bytes: values.map { UInt8(bitPattern: $0) })
+    }
+
+    public mutating func add(_ name: String, shape: [Int], int32 values: [Int32]) {
+        precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) vs \(values.count) values")
+        var bytes = [UInt8](repeating: 0, count: values.count * 4)
+        for (i, v) in values.enumerated() {
+            let u = UInt32(bitPattern: v)
+            for k in 0..<4 { bytes[4 * i + k] = UInt8(truncatingIfNeeded: u >> (8 * UInt32(k))) }
+        }
+        raw[name] = RawEntry(dtype: "I32", shape: shape, bytes: bytes)
+    }
+
+    /// An I8 tensor's values, if present with that dtype.
+    public func int8(_ name: String) -> [Int8]? {
+        guard let e = raw[name], e.dtype == "I8" else { return nil }
+        return e.bytes.map { Int8(bitPattern: $0) }
+    }
+
+    /// An I32 tensor's values, if present with that dtype.
+    public func int32(_ name: String) -> [Int32]? {
+        guard let e = raw[name], e.dtype == "I32" else { return nil }
+        return (0..<(e.bytes.count / 4)).map { i in
+            var u: UInt32 = 0
+            for k in 0..<4 { u |= UInt32(e.bytes[4 * i + k]) << (8 * UInt32(k)) }
+            return Int32(bitPattern: u)
+        }
+    }
+
+    /// The data section as written by `encoded()` (tensors in name order), for checksums.
+    public func dataSection() -> [UInt8] {
+        var out: [UInt8] = []
+        for name in (Set(tensors.keys).union(raw.keys)).sorted() {
+            if let e = tensors[name] {
+                e.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else if let r = raw[name] {
+                out.append(contentsOf: r.bytes)
+            }
+        }
+        return out
+    }
 
     public init() {}
 
@@ -33,11 +84,11 @@ public struct SafeTensors {
     public func encoded() -> Data {
         var header: [String: Any] = [:]
         var offset = 0
-        let names = tensors.keys.sorted()
+        let names = Set(tensors.keys).union(raw.keys).sorted()
         for name in names {
-            let e = tensors[name]!
-            let bytes = e.values.count * 4
-            header[name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]]
+            let (dtype, shape, bytes) = tensors[name].map { ("F32", $0.shape, $0.values.count * 4) }
+                ?? (raw[name]!.dtype, raw[name]!.shape, raw[name]!.bytes.count)
+            header[name] = ["dtype": dtype, "shape": shape, "data_offsets": [offset, offset + bytes]]
             offset += bytes
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -48,7 +99,11 @@ public struct SafeTensors {
         withUnsafeBytes(of: &len) { out.append(contentsOf: $0) }
         out.append(json)
         for name in names {
-            tensors[name]!.values.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+            if let e = tensors[name] {
+                e.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                out.append(contentsOf: raw[name]!.bytes)
+            }
         }
         return out
     }
@@ -114,13 +169,21 @@ public struct SafeTensors {
                   let shape = d["shape"] as? [Int], let offs = d["data_offsets"] as? [Int], offs.count == 2 else {
                 throw bad("tensor \(name): malformed header entry")
             }
-            guard dtype == "F32" else { throw bad("tensor \(name): dtype \(dtype), only F32 is supported") }
+            guard let esize = elementSize[dtype] else {
+                throw bad("tensor \(name): dtype \(dtype) is not supported (F32, I32, I8, U8)")
+            }
             guard shape.allSatisfy({ $0 >= 0 }), offs[0] >= 0, offs[1] >= offs[0], offs[1] <= body else {
                 throw bad("tensor \(name): data offsets \(offs) outside the \(body)-byte data section (truncated?)")
             }
             let count = shape.reduce(1, *)
-            guard offs[1] - offs[0] == count * 4 else {
-                throw bad("tensor \(name): shape \(shape) needs \(count * 4) bytes, offsets give \(offs[1] - offs[0])")
+            guard offs[1] - offs[0] == count * esize else {
+                throw bad("tensor \(name): shape \(shape) needs \(count * esize) bytes, offsets give \(offs[1] - offs[0])")
+            }
+            if dtype != "F32" {
+                let start = 8 + Int(hlen) + offs[0]
+                st.raw[name] = RawEntry(dtype: dtype, shape: shape, bytes: [UInt8](data[(data.startIndex + start)..<(data.startIndex + start + count * esize)]))
+                covered += count * esize
+                continue
             }
             var values = [Float](repeating: 0, count: count)
             let start = 8 + Int(hlen) + offs[0]
