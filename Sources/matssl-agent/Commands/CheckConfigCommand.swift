@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// `matssl-agent check-config`: parse and validate the configuration against this machine
+/// (ExecStartPre of the service). Exit 0 and a summary when usable; 78 (EX_CONFIG) with every problem otherwise.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration file and the folders it names.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let config: AgentConfig
+        do {
+            config = try ConfigLoader.load(path: options.config)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let problems = ConfigLoader.checkEnvironment(config)
+        if !problems.isEmpty {
+            for p in problems { FileHandle.standardError.write(Data("configuration '\(options.config)': \(p)\n".utf8)) }
+            throw ExitCode(78)
+        }
+        print("configuration '\(options.config)' is valid")
+        print("  roots: \(config.roots.joined(separator: ", ")) (backend \(config.backend.rawValue), settle \(config.settleTime) s)")
+        print("  engine: \(config.engine)\(config.engine == "model" ? " (\(config.model))" : ""), threads \(config.threads)")
+        print("  outputs: <image folder>/\(config.outputFolder)/, journal: \(config.journalPath)")
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import TOMLKit
+import Watcher
+
+/// A configuration problem, naming the file and the key.
+struct ConfigError: Error, CustomStringConvertible, Equatable {
+    var file: String
+    var problems: [String]
+    var description: String {
+        "configuration '\(file)': " + problems.joined(separator: "; ")
+    }
+}
+
+/// Parses and validates the TOML configuration. Unknown sections or keys are errors (a typo must not
+/// silently fall back to a default).
+enum ConfigLoader {
+    static let defaultPath = "/etc/matssl-agent/matssl-agent.toml"
+
+    /// Known keys per section.
+    static let schema: [String: Set<String>] = [
+        "watch": ["roots", "backend", "poll_interval", "rescan_interval", "settle_time", "include", "exclude"],
+        "output": ["folder", "overlay", "results_csv"],
+        "segmentation": ["engine", "model", "threads"],
+        "image": ["pixel_size_um"],
+        "limits": ["max_file_mb", "max_pixels"],
+        "state": ["dir"],
+        "service": ["status_interval"],
+    ]
+
+    static func load(path: String) throws -> AgentConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, problems: ["cannot read: \(error.localizedDescription)"])
+        }
+        return try parse(text, file: path)
+    }
+
+    static func parse(_ text: String, file: String) throws -> AgentConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, problems: ["TOML syntax: \(error.debugDescription)"])
+        }
+        var config = AgentConfig()
+        var problems: [String] = []
+
+        for key in table.keys where schema[key] == nil {
+            problems.append("unknown section or key '\(key)' (sections: \(schema.keys.sorted().joined(separator: ", ")))")
+        }
+        func section(_ name: String) -> TOMLTable? {
+            guard let value = table[name] else { return nil }
+            guard let t = value.table else { problems.append("'\(name)' must be a table [\(name)]"); return nil }
+            for key in t.keys where !(schema[name]!.contains(key)) {
+                problems.append("unknown key '\(name).\(key)' (known: \(schema[name]!.sorted().joined(separator: ", ")))")
+            }
+            return t
+        }
+        func string(_ t: TOMLTable?, _ s: String, _ k: String, _ apply: (String) -> Void) {
+            guard let v = t?[k] else { return }
+            if let x = v.string { apply(x) } else { problems.append("'\(s).\(k)' must be a string") }
+        }
+        func number(_ t: TOMLTable?, _ s: String, _ k: String, min: Double, _ apply: (Double) -> Void) {
+            guard let v = t?[k] else { return }
+            let x = v.double ?? v.int.map(Double.init)
+            guard let x else { problems.append("'\(s).\(k)' must be a number"); return }
+            if x < min { problems.append("'\(s).\(k)' must be ≥ \(min), got \(x)") } else { apply(x) }
+        }
+        func integer(_ t: TOMLTable?, _ s: String, _ k: String, min: Int, _ apply: (Int) -> Void) {
+            guard let v = t?[k] else { return }
+            guard let x = v.int else { problems.append("'\(s).\(k)' must be an integer"); return }
+            if x < min { problems.append("'\(s).\(k)' must be ≥ \(min), got \(x)") } else { apply(x) }
+        }
+        func bool(_ t: TOMLTable?, _ s: String, _ k: String, _ apply: (Bool) -> Void) {
+            guard let v = t?[k] else { return }
+            if let x = v.bool { apply(x) } else { problems.append("'\(s).\(k)' must be true or false") }
+        }
+        func strings(_ t: TOMLTable?, _ s: String, _ k: String, _ apply: ([String]) -> Void) {
+            guard let v = t?[k] else { return }
+            guard let array = v.array else { problems.append("'\(s).\(k)' must be an array of strings"); return }
+            var out: [String] = []
+            for item in array {
+                if let x = item.string { out.append(x) } else { problems.append("'\(s).\(k)' must contain only strings") }
+            }
+            apply(out)
+        }
+
+        let watch = section("watch")
+        strings(watch, "watch", "roots") { config.roots = $0 }
+        string(watch, "watch", "backend") { raw in
+            if let b = WatchBackendChoice(rawValue: raw) { config.backend = b } else {
+                problems.append("'watch.backend' must be one of auto, inotify, polling; got '\(raw)'")
+            }
+        }
+        number(watch, "watch", "poll_interval", min: 0.05) { config.pollInterval = $0 }
+        number(watch, "watch", "rescan_interval", min: 0) { config.rescanInterval = $0 }
+        number(watch, "watch", "settle_time", min: 0) { config.settleTime = $0 }
+        strings(watch, "watch", "include") { config.include = $0 }
+        strings(watch, "watch", "exclude") { config.exclude = $0 }
+
+        let output = section("output")
+        string(output, "output", "folder") { config.outputFolder = $0 }
+        bool(output, "output", "overlay") { config.writeOverlay = $0 }
+        bool(output, "output", "results_csv") { config.writeResultsCSV = $0 }
+
+        let segmentation = section("segmentation")
+        string(segmentation, "segmentation", "engine") { config.engine = $0 }
+        string(segmentation, "segmentation", "model") { config.model = $0 }
+        integer(segmentation, "segmentation", "threads", min: 1) { config.threads = $0 }
+
+        number(section("image"), "image", "pixel_size_um", min: 0) { config.pixelSizeMicrometres = $0 }
+
+        let limits = section("limits")
+        integer(limits, "limits", "max_file_mb", min: 1) { config.maxFileMegabytes = $0 }
+        integer(limits, "limits", "max_pixels", min: 1) { config.maxPixels = $0 }
+
+        string(section("state"), "state", "dir") { config.stateDirectory = $0 }
+        number(section("service"), "service", "status_interval", min: 0.1) { config.statusInterval = $0 }
+
+        problems += validate(config)
+        if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
+        return config
+    }
+
+    /// Checks that do not depend on TOML syntax: values that parse but cannot work.
+    static func validate(_ c: AgentConfig) -> [String] {
+        var problems: [String] = []
+        if c.roots.isEmpty { problems.append("'watch.roots' must name at least one directory") }
+        for root in c.roots {
+            if !root.hasPrefix("/") { problems.append("watch root '\(root)' must be an absolute path") }
+        }
+        if c.outputFolder.isEmpty || c.outputFolder.hasPrefix(".") || c.outputFolder.contains("/") || c.outputFolder == ".." {
+            problems.append("'output.folder' must be a plain folder name without a leading dot or slash, got '\(c.outputFolder)'")
+        }
+        if !c.stateDirectory.hasPrefix("/") { problems.append("'state.dir' must be an absolute path") }
+        switch c.engine {
+        case "otsu": break
+        case "model":
+            if c.model.isEmpty { problems.append("'segmentation.model' must name a model file when engine = \"model\"") }
+        default: problems.append("'segmentation.engine' must be \"otsu\" or \"model\", got '\(c.engine)'")
+        }
+        return problems
+    }
+
+    /// Checks against the running system (used by `check-config` and at start-up): roots exist, the
+    /// state directory is writable, the engine can be built.
+    static func checkEnvironment(_ c: AgentConfig) -> [String] {
+        var problems: [String] = []
+        let fm = FileManager.default
+        for root in c.roots {
+            var isDir: ObjCBool = false
+            if !fm.fileExists(atPath: root, isDirectory: &isDir) || !isDir.boolValue {
+                problems.append("watch root '\(root)' does not exist or is not a directory")
+            } else if access(root, W_OK) != 0 {
+                problems.append("watch root '\(root)' is not writable by this user (outputs go beside the images)")
+            }
+        }
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: c.stateDirectory, isDirectory: &isDir) {
+            if !isDir.boolValue || access(c.stateDirectory, W_OK) != 0 {
+                problems.append("state directory '\(c.stateDirectory)' is not a writable directory")
+            }
+        } else {
+            let parent = (c.stateDirectory as NSString).deletingLastPathComponent
+            if access(parent, W_OK) != 0 { problems.append("state directory '\(c.stateDirectory)' does not exist and '\(parent)' is not writable") }
+        }
+        do { _ = try SegmenterFactory.make(c) } catch { problems.append("\(error)") }
+        return problems
+    }
+}

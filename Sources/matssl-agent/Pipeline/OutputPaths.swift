@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where the outputs of one image go: `<dir>/<folder>/<file name>.{mask.png,overlay.png,stats.json,error.json}`
+/// beside the image. The full file name (with extension) is kept so `a.tif` and `a.jpg` in one folder
+/// do not overwrite each other's outputs.
+struct OutputPaths: Equatable {
+    let image: String
+    let directory: String
+
+    init(image: String, folderName: String) {
+        self.image = image
+        directory = ((image as NSString).deletingLastPathComponent as NSString).appendingPathComponent(folderName)
+    }
+
+    var baseName: String { (image as NSString).lastPathComponent }
+    var mask: String { path("mask.png") }
+    var overlay: String { path("overlay.png") }
+    var stats: String { path("stats.json") }
+    var error: String { path("error.json") }
+    /// The folder's `results.csv`.
+    var resultsCSV: String { (directory as NSString).appendingPathComponent("results.csv") }
+
+    private func path(_ suffix: String) -> String {
+        (directory as NSString).appendingPathComponent("\(baseName).\(suffix)")
+    }
+
+    func createDirectory() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// Removes temporary files a killed run left for this image's outputs (`.<name>.<kind>.tmp-*`).
+    func removeStaleTemporaries() {
+        Self.removeTemporaries(in: directory, prefix: ".\(baseName).")
+    }
+
+    /// Removes `<prefix>*.tmp-*` files in `directory` (hidden temp files of atomic writes).
+    static func removeTemporaries(in directory: String, prefix: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.contains(".tmp-") {
+            unlink((directory as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// Removes outputs that a new result makes stale (missing files are fine).
+    func remove(_ paths: [String]) {
+        for p in paths { unlink(p) }
+    }
+}

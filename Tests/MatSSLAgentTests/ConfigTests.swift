@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import matssl_agent
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test func minimalFileGetsServingDefaults() throws {
+        let c = try ConfigLoader.parse("[watch]\nroots = [\"/srv/x\"]\n", file: "t.toml")
+        #expect(c.roots == ["/srv/x"])
+        #expect(c.backend == .auto && c.settleTime == 2 && c.outputFolder == "matssl" && c.engine == "otsu" && c.threads == 2)
+        #expect(c.journalPath == "/var/lib/matssl-agent/journal.sqlite")
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let c = try ConfigLoader.parse("""
+            [watch]
+            roots = ["/a", "/b"]
+            backend = "polling"
+            poll_interval = 0.5
+            rescan_interval = 0
+            settle_time = 1
+            include = ["*.tif"]
+            exclude = ["tmp/*"]
+            [output]
+            folder = "results"
+            overlay = false
+            results_csv = false
+            [segmentation]
+            engine = "otsu"
+            threads = 1
+            [image]
+            pixel_size_um = 0.25
+            [limits]
+            max_file_mb = 10
+            max_pixels = 1000
+            [state]
+            dir = "/tmp/s"
+            [service]
+            status_interval = 3
+            """, file: "t.toml")
+        #expect(c.roots == ["/a", "/b"] && c.backend == .polling && c.pollInterval == 0.5 && c.rescanInterval == 0 && c.settleTime == 1)
+        #expect(c.include == ["*.tif"] && c.exclude == ["tmp/*"] && c.outputFolder == "results" && !c.writeOverlay && !c.writeResultsCSV)
+        #expect(c.threads == 1 && c.pixelSizeMicrometres == 0.25 && c.maxFileMegabytes == 10 && c.maxPixels == 1000)
+        #expect(c.stateDirectory == "/tmp/s" && c.statusInterval == 3)
+    }
+
+    @Test func typosAndBadValuesAreReportedTogether() {
+        do {
+            _ = try ConfigLoader.parse("""
+                [watch]
+                roots = ["relative/path"]
+                setle_time = 2
+                backend = "magic"
+                [output]
+                folder = ".hidden"
+                [segmentation]
+                engine = "model"
+                [bogus]
+                """, file: "bad.toml")
+            Issue.record("expected an error")
+        } catch let error as ConfigError {
+            let text = error.description
+            #expect(text.contains("bad.toml"))
+            #expect(text.contains("watch.setle_time"))
+            #expect(text.contains("watch.backend"))
+            #expect(text.contains("absolute"))
+            #expect(text.contains("output.folder"))
+            #expect(text.contains("segmentation.model"))
+            #expect(text.contains("bogus"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func syntaxErrorsNameTheFile() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[watch\nroots = 1", file: "x.toml") }
+    }
+
+    /// The shipped example must parse and carry exactly the documented defaults.
+    @Test func shippedExampleParsesToTheDefaults() throws {
+        let path = DaemonTestSupport.packageRoot + "/deploy/matssl-agent.toml"
+        var parsed = try ConfigLoader.load(path: path)
+        #expect(parsed.roots == ["/srv/micrographs"])
+        parsed.roots = []
+        #expect(parsed == AgentConfig())
+    }
+
+    @Test func environmentCheckFindsMissingRootsAndAnUnavailableEngine() throws {
+        let dir = DaemonTestSupport.tempDirectory("cfg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = AgentConfig()
+        c.roots = [dir, dir + "/missing"]
+        c.stateDirectory = dir + "/state"
+        #expect(ConfigLoader.checkEnvironment(c).count == 1)
+        c.engine = "model"; c.model = "/nowhere.mssl"
+        #expect(ConfigLoader.checkEnvironment(c).count == 2)
+    }
+
+    @Test func checkConfigCommandExitsNonZeroOnAnInvalidFile() throws {
+        let dir = DaemonTestSupport.tempDirectory("cfgcmd")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[watch]\nroots = [\"\(dir)\"]\n[state]\ndir = \"\(dir)/state\"\n".write(toFile: dir + "/ok.toml", atomically: true, encoding: .utf8)
+        try "[watch]\nroots = [\"\(dir)/nope\"]\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
+        var ok = try CheckConfigCommand.parse(["--config", dir + "/ok.toml"])
+        try ok.run()
+        var bad = try CheckConfigCommand.parse(["--config", dir + "/bad.toml"])
+        #expect(throws: (any Error).self) { try bad.run() }
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import Watcher
-@Test func watcherModuleLoads() { #expect(WatcherInfo.name == "Watcher") }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds matssl-agent (release) and installs binary, configuration and systemd unit.
+#   sudo deploy/install.sh --watch /srv/micrographs [--watch /mnt/sem-share] [--group microscope] [--prefix /usr/local]
+# Idempotent: an existing /etc/matssl-agent/matssl-agent.toml is kept (the example goes beside it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PREFIX=/usr/local
+WATCH=()
+GROUP=""
+NO_BUILD=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --watch) WATCH+=("$2"); shift 2 ;;
+        --group) GROUP="$2"; shift 2 ;;
+        --prefix) PREFIX="$2"; shift 2 ;;
+        --no-build) NO_BUILD=1; shift ;;
+        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[[ $EUID -eq 0 ]] || { echo "install.sh: run as root (sudo)" >&2; exit 1; }
+[[ ${#WATCH[@]} -gt 0 ]] || WATCH=(/srv/micrographs)
+
+if [[ $NO_BUILD -eq 0 ]]; then
+    # Build as the invoking user so .build stays theirs.
+    if [[ -n "${SUDO_USER:-}" ]]; then sudo -u "$SUDO_USER" swift build -c release --product matssl-agent
+    else swift build -c release --product matssl-agent; fi
+fi
+BIN="$(swift build -c release --show-bin-path)/matssl-agent"
+[[ -x "$BIN" ]] || { echo "install.sh: $BIN not built" >&2; exit 1; }
+
+# Dedicated system user (see the unit for why not DynamicUser).
+if ! id matssl >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/matssl-agent --no-create-home --shell /usr/sbin/nologin --user-group matssl
+fi
+[[ -n "$GROUP" ]] && usermod -a -G "$GROUP" matssl
+
+install -D -m 0755 "$BIN" "$PREFIX/bin/matssl-agent"
+install -d -m 0755 /etc/matssl-agent
+install -m 0644 deploy/matssl-agent.toml /etc/matssl-agent/matssl-agent.toml.example
+if [[ ! -e /etc/matssl-agent/matssl-agent.toml ]]; then
+    roots=$(printf '"%s", ' "${WATCH[@]}"); roots="[${roots%, }]"
+    sed "s#^roots = .*#roots = ${roots}#" deploy/matssl-agent.toml > /etc/matssl-agent/matssl-agent.toml
+fi
+install -D -m 0644 docs/daemon.md "$PREFIX/share/doc/matssl-agent/daemon.md"
+
+unit=/etc/systemd/system/matssl-agent.service
+sed "s#/usr/local/bin/matssl-agent#$PREFIX/bin/matssl-agent#g" deploy/systemd/matssl-agent.service > "$unit"
+install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
+{
+    echo "# Written by install.sh: the folders the agent may write its outputs into."
+    echo "[Service]"
+    echo "ReadWritePaths="
+    for w in "${WATCH[@]}"; do echo "ReadWritePaths=$w"; done
+} > /etc/systemd/system/matssl-agent.service.d/10-watch.conf
+
+for w in "${WATCH[@]}"; do
+    [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' write access" >&2
+done
+systemd-analyze verify "$unit"
+systemctl daemon-reload
+echo "Installed. Check and start:"
+echo "  sudo -u matssl $PREFIX/bin/matssl-agent check-config --config /etc/matssl-agent/matssl-agent.toml"
+echo "  sudo systemctl enable --now matssl-agent && journalctl -u matssl-agent -f"
