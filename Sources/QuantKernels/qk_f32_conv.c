@@ -19,6 +19,8 @@ void qk_conv_geom_finish(qk_conv_geom *g) {
 }
 
 static int group_size(const qk_conv_geom *g) {
+    /* Planes of >= 1024 outputs already make wide GEMMs: no grouping (avoids staging copies). */
+    if ((size_t)g->ho * g->wo >= 1024) return 1;
     size_t per = (size_t)g->cin * g->kh * g->kw * g->ho * g->wo;
     size_t gs = per ? QK_COL_BUDGET / per : 1;
     if (gs < 1) gs = 1;

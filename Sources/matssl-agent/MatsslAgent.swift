@@ -10,6 +10,9 @@ struct MatsslAgent: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self,
+            PretrainCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
         ]
     )
 

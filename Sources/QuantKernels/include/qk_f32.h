@@ -70,6 +70,7 @@ void qk_f32_scale(const float *a, float s, float *y, size_t count);
 
 /** Max-pool 3x3 stride 2 pad 1 over [nc, h, w] -> [nc, ho, wo]; argmax (index within plane) saved. */
 void qk_f32_maxpool3s2_forward(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax);
+void qk_f32_maxpool3s2_forward_ref(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax);
 /** dx += scatter of dy through argmax. */
 void qk_f32_maxpool3s2_backward(const float *dy, const int32_t *argmax, int nc, int h, int w, int ho, int wo, float *dx);
 
