@@ -5,11 +5,29 @@
 #include <math.h>
 #include <string.h>
 
+typedef struct { const float *a, *b; float *y; } ew_ctx;
+#define EW_CHUNK 4096
+static void relu_fwd_job(void *v, int b, int e, int t) {
+    ew_ctx *c = (ew_ctx *)v; (void)t;
+    size_t i0 = (size_t)b * EW_CHUNK, i1 = (size_t)e * EW_CHUNK;
+    for (size_t i = i0; i < i1; i++) c->y[i] = c->a[i] > 0.f ? c->a[i] : 0.f;
+}
+static void relu_bwd_job(void *v, int b, int e, int t) {
+    ew_ctx *c = (ew_ctx *)v; (void)t;
+    size_t i0 = (size_t)b * EW_CHUNK, i1 = (size_t)e * EW_CHUNK;
+    for (size_t i = i0; i < i1; i++) c->y[i] += c->a[i] > 0.f ? c->b[i] : 0.f;
+}
 void qk_f32_relu_forward(const float *x, float *y, size_t count) {
-    for (size_t i = 0; i < count; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
+    ew_ctx c = { x, NULL, y };
+    size_t blocks = count / EW_CHUNK;
+    qk_parallel_for((int)blocks, 16, relu_fwd_job, &c);
+    for (size_t i = blocks * EW_CHUNK; i < count; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 void qk_f32_relu_backward(const float *y, const float *dy, float *dx, size_t count) {
-    for (size_t i = 0; i < count; i++) dx[i] += y[i] > 0.f ? dy[i] : 0.f;
+    ew_ctx c = { y, dy, dx };
+    size_t blocks = count / EW_CHUNK;
+    qk_parallel_for((int)blocks, 16, relu_bwd_job, &c);
+    for (size_t i = blocks * EW_CHUNK; i < count; i++) dx[i] += y[i] > 0.f ? dy[i] : 0.f;
 }
 void qk_f32_add(const float *a, const float *b, float *y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = a[i] + b[i];

@@ -25,7 +25,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "evaluate")
-        qk_blas_set_threads(Int32(max(threads, 1)))
+        qk_blas_set_threads(Int32(max(threads, 1)))  // batch 1: threaded GEMMs, serial C kernels
         let net = try Checkpoint.loadSegmentationNet(path: model)
         let include = try list.map { try DatasetLoader.readList($0) }
         let imgs = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: include) { logger.notice("\($0)") }

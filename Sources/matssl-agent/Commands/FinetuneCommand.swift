@@ -28,7 +28,7 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "finetune")
-        qk_blas_set_threads(Int32(max(common.threads, 1)))
+        configureComputeThreads(common.threads)
         StopSignal.install()
         let val = try valList.map { try DatasetLoader.readList($0) } ?? []
         let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: val) { logger.notice("\($0)") }

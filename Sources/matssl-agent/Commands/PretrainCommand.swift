@@ -39,6 +39,12 @@ struct ProgressPrinter {
     }
 }
 
+/// Batch-parallel C kernels on `n` threads with single-threaded OpenBLAS inside each (never both).
+func configureComputeThreads(_ n: Int) {
+    qk_blas_set_threads(1)
+    qk_f32_set_threads(Int32(max(n, 1)))
+}
+
 func parseIntList(_ s: String, count: Int, name: String) throws -> [Int] {
     let v = s.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard v.count == count, v.allSatisfy({ $0 > 0 }) else { throw ValidationError("--\(name) needs \(count) positive integers, got '\(s)'") }
@@ -67,7 +73,7 @@ struct PretrainCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "pretrain")
-        qk_blas_set_threads(Int32(max(common.threads, 1)))
+        configureComputeThreads(common.threads)
         StopSignal.install()
         let imgs = try DatasetLoader.loadUnlabeled(dirs: images) { logger.warning("\($0)") }
         logger.info("loaded \(imgs.count) images from \(images.joined(separator: ", "))")
@@ -101,7 +107,7 @@ struct PretrainCommand: ParsableCommand {
         trainer.temperature = Double(state.provenance["temperature"] ?? "") ?? temperature
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = common.maxMinutes; opts.checkpointMinutes = common.checkpointMinutes
-        logger.info("SSL: \(trainer.net.store.parameterCount) parameters, \(trainer.state.totalSteps) steps of \(batchSize) images (\(2 * batchSize) views at \(cropSize)²), BLAS \(String(cString: qk_blas_corename())) × \(qk_blas_threads())")
+        logger.info("SSL: \(trainer.net.store.parameterCount) parameters, \(trainer.state.totalSteps) steps of \(batchSize) images (\(2 * batchSize) views at \(cropSize)²), BLAS \(String(cString: qk_blas_corename())), \(qk_f32_threads()) kernel threads")
         var progress = ProgressPrinter(logger: logger)
         let end = try trainer.run(options: opts) { progress.report($0) }
         logger.info("pretrain ended (\(end.rawValue)) at step \(trainer.state.step)/\(trainer.state.totalSteps); checkpoint \(out)")
