@@ -19,6 +19,8 @@ void qk_conv_geom_finish(qk_conv_geom *g) {
 }
 
 static int group_size(const qk_conv_geom *g) {
+    /* Planes of >= 1024 outputs already make wide GEMMs: no grouping (avoids staging copies). */
+    if ((size_t)g->ho * g->wo >= 1024) return 1;
     size_t per = (size_t)g->cin * g->kh * g->kw * g->ho * g->wo;
     size_t gs = per ? QK_COL_BUDGET / per : 1;
     if (gs < 1) gs = 1;
@@ -32,7 +34,7 @@ static int is_pointwise(const qk_conv_geom *g) {
 
 static int row_chunk(const qk_conv_geom *g);
 
-size_t qk_conv_workspace_floats(const qk_conv_geom *g) {
+static size_t serial_ws(const qk_conv_geom *g) {
     size_t k = (size_t)g->cin * g->kh * g->kw, p = (size_t)g->ho * g->wo, gs = (size_t)group_size(g);
     int rc = row_chunk(g);
     if (rc > 0) return 2 * k * (size_t)rc * g->wo;
@@ -125,7 +127,7 @@ static void backward_chunked(const qk_conv_geom *g, const float *x, const float 
     }
 }
 
-void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w, const float *bias,
+static void forward_serial(const qk_conv_geom *g, const float *x, const float *w, const float *bias,
                            float *y, float *ws) {
     const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo, G = group_size(g);
     const size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * P;
@@ -162,7 +164,7 @@ void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w
     }
 }
 
-void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *w, const float *dy,
+static void backward_serial(const qk_conv_geom *g, const float *x, const float *w, const float *dy,
                             float *dx, float *dw, float *db, float *ws) {
     const int K = g->cin * g->kh * g->kw, P = g->ho * g->wo, G = group_size(g);
     const size_t xs = (size_t)g->cin * g->h * g->w, ys = (size_t)g->cout * P;
@@ -210,6 +212,81 @@ void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *
                 for (int j = 0; j < gi; j++) qk_f32_col2im_add(dcol + (size_t)j * P, g, dx + (i0 + j) * xs, ld);
             }
         }
+    }
+}
+
+/* Batch-parallel wrappers: each kernel thread runs the serial path on a slice of the images with
+ * its own workspace; weight/bias gradients of threads > 0 go to private buffers summed at the end. */
+static int conv_threads(const qk_conv_geom *g) {
+    int t = qk_f32_threads();
+    return t > g->n ? g->n : t;
+}
+
+static size_t slice_ws(const qk_conv_geom *g, int t) {
+    qk_conv_geom s = *g;
+    s.n = (g->n + t - 1) / t;
+    return serial_ws(&s);
+}
+
+size_t qk_conv_workspace_floats(const qk_conv_geom *g) {
+    int t = conv_threads(g);
+    if (t <= 1) return serial_ws(g);
+    size_t wcount = (size_t)g->cout * g->cin * g->kh * g->kw + g->cout;
+    return (size_t)t * slice_ws(g, t) + (size_t)(t - 1) * wcount;
+}
+
+typedef struct {
+    const qk_conv_geom *g; const float *x, *w, *bias, *dy; float *y, *dx, *dw, *db, *ws;
+    size_t per_ws, wcount; int t;
+} conv_ctx;
+
+/* Worker `tid` of t handles images [n·tid/t, n·(tid+1)/t) (at most ceil(n/t), as the workspace assumes). */
+static void conv_fwd_range(void *vc, int i0, int i1, int tid_unused) {
+    conv_ctx *c = (conv_ctx *)vc;
+    (void)i1; (void)tid_unused;
+    int tid = i0, b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
+    if (e <= b) return;
+    qk_conv_geom s = *c->g; s.n = e - b;
+    size_t xs = (size_t)s.cin * s.h * s.w, ys = (size_t)s.cout * s.ho * s.wo;
+    forward_serial(&s, c->x + b * xs, c->w, c->bias, c->y + b * ys, c->ws + tid * c->per_ws);
+}
+
+static void conv_bwd_range(void *vc, int i0, int i1, int tid_unused) {
+    conv_ctx *c = (conv_ctx *)vc;
+    (void)i1; (void)tid_unused;
+    int tid = i0, b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
+    float *priv0 = c->ws + (size_t)c->t * c->per_ws + (size_t)(tid - 1) * c->wcount;
+    if (tid > 0) memset(priv0, 0, sizeof(float) * c->wcount);
+    if (e <= b) return;
+    qk_conv_geom s = *c->g; s.n = e - b;
+    size_t xs = (size_t)s.cin * s.h * s.w, ys = (size_t)s.cout * s.ho * s.wo;
+    float *priv = c->ws + (size_t)c->t * c->per_ws + (size_t)(tid - 1) * c->wcount;
+    float *dw = c->dw, *db = c->db;
+    if (tid > 0) {
+        dw = priv; db = c->db ? priv + (c->wcount - s.cout) : NULL;
+    }
+    backward_serial(&s, c->x + b * xs, c->w, c->dy + b * ys, c->dx ? c->dx + b * xs : NULL, dw, db, c->ws + tid * c->per_ws);
+}
+
+void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w, const float *bias,
+                           float *y, float *ws) {
+    int t = conv_threads(g);
+    if (t <= 1) { forward_serial(g, x, w, bias, y, ws); return; }
+    conv_ctx c = { g, x, w, bias, NULL, y, NULL, NULL, NULL, ws, slice_ws(g, t), 0, t };
+    qk_parallel_for(t, 1, conv_fwd_range, &c);
+}
+
+void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *w, const float *dy,
+                            float *dx, float *dw, float *db, float *ws) {
+    int t = conv_threads(g);
+    if (t <= 1) { backward_serial(g, x, w, dy, dx, dw, db, ws); return; }
+    size_t wn = (size_t)g->cout * g->cin * g->kh * g->kw;
+    conv_ctx c = { g, x, w, NULL, dy, NULL, dx, dw, db, ws, slice_ws(g, t), wn + g->cout, t };
+    qk_parallel_for(t, 1, conv_bwd_range, &c);
+    for (int i = 1; i < t; i++) {
+        const float *priv = ws + (size_t)t * c.per_ws + (size_t)(i - 1) * c.wcount;
+        for (size_t k = 0; k < wn; k++) dw[k] += priv[k];
+        if (db) for (int k = 0; k < g->cout; k++) db[k] += priv[wn + k];
     }
 }
 

@@ -5,11 +5,29 @@
 #include <math.h>
 #include <string.h>
 
+typedef struct { const float *a, *b; float *y; } ew_ctx;
+#define EW_CHUNK 4096
+static void relu_fwd_job(void *v, int b, int e, int t) {
+    ew_ctx *c = (ew_ctx *)v; (void)t;
+    size_t i0 = (size_t)b * EW_CHUNK, i1 = (size_t)e * EW_CHUNK;
+    for (size_t i = i0; i < i1; i++) c->y[i] = c->a[i] > 0.f ? c->a[i] : 0.f;
+}
+static void relu_bwd_job(void *v, int b, int e, int t) {
+    ew_ctx *c = (ew_ctx *)v; (void)t;
+    size_t i0 = (size_t)b * EW_CHUNK, i1 = (size_t)e * EW_CHUNK;
+    for (size_t i = i0; i < i1; i++) c->y[i] += c->a[i] > 0.f ? c->b[i] : 0.f;
+}
 void qk_f32_relu_forward(const float *x, float *y, size_t count) {
-    for (size_t i = 0; i < count; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
+    ew_ctx c = { x, NULL, y };
+    size_t blocks = count / EW_CHUNK;
+    qk_parallel_for((int)blocks, 16, relu_fwd_job, &c);
+    for (size_t i = blocks * EW_CHUNK; i < count; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 void qk_f32_relu_backward(const float *y, const float *dy, float *dx, size_t count) {
-    for (size_t i = 0; i < count; i++) dx[i] += y[i] > 0.f ? dy[i] : 0.f;
+    ew_ctx c = { y, dy, dx };
+    size_t blocks = count / EW_CHUNK;
+    qk_parallel_for((int)blocks, 16, relu_bwd_job, &c);
+    for (size_t i = blocks * EW_CHUNK; i < count; i++) dx[i] += y[i] > 0.f ? dy[i] : 0.f;
 }
 void qk_f32_add(const float *a, const float *b, float *y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = a[i] + b[i];
@@ -21,7 +39,8 @@ void qk_f32_scale(const float *a, float s, float *y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = a[i] * s;
 }
 
-void qk_f32_maxpool3s2_forward(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax) {
+/* Reference twin: scans the 3x3 window in row-major order, first maximum wins. */
+void qk_f32_maxpool3s2_forward_ref(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax) {
     for (int p = 0; p < nc; p++) {
         const float *xp = x + (size_t)p * h * w;
         float *yp = y + (size_t)p * ho * wo;
@@ -42,6 +61,45 @@ void qk_f32_maxpool3s2_forward(const float *x, int nc, int h, int w, int ho, int
                 yp[oh * wo + ow] = best;
                 ap[oh * wo + ow] = bi;
             }
+    }
+}
+
+/* Fast path: interior windows without bounds checks; borders through the generic scan. */
+void qk_f32_maxpool3s2_forward(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax) {
+    for (int p = 0; p < nc; p++) {
+        const float *xp = x + (size_t)p * h * w;
+        float *yp = y + (size_t)p * ho * wo;
+        int32_t *ap = argmax + (size_t)p * ho * wo;
+        for (int oh = 0; oh < ho; oh++) {
+            int row_inside = oh >= 1 && 2 * oh + 1 < h;
+            for (int ow = 0; ow < wo; ow++) {
+                if (row_inside && ow >= 1 && 2 * ow + 1 < w) {
+                    int base = (2 * oh - 1) * w + 2 * ow - 1;
+                    float best = xp[base]; int bi = base;
+                    for (int ki = 0; ki < 3; ki++) {
+                        const int r = base + ki * w;
+                        for (int kj = 0; kj < 3; kj++) {
+                            float v = xp[r + kj];
+                            if (v > best) { best = v; bi = r + kj; }
+                        }
+                    }
+                    yp[oh * wo + ow] = best; ap[oh * wo + ow] = bi;
+                    continue;
+                }
+                float best = -FLT_MAX; int bi = -1;
+                for (int ki = 0; ki < 3; ki++) {
+                    int ih = oh * 2 - 1 + ki;
+                    if (ih < 0 || ih >= h) continue;
+                    for (int kj = 0; kj < 3; kj++) {
+                        int iw = ow * 2 - 1 + kj;
+                        if (iw < 0 || iw >= w) continue;
+                        float v = xp[ih * w + iw];
+                        if (bi < 0 || v > best) { best = v; bi = ih * w + iw; }
+                    }
+                }
+                yp[oh * wo + ow] = best; ap[oh * wo + ow] = bi;
+            }
+        }
     }
 }
 void qk_f32_maxpool3s2_backward(const float *dy, const int32_t *argmax, int nc, int h, int w, int ho, int wo, float *dx) {

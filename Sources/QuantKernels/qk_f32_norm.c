@@ -2,18 +2,17 @@
 #include "qk_f32.h"
 #include <math.h>
 
-void qk_f32_bn_forward_train(const float *x, int n, int c, int hw, const float *gamma, const float *beta,
-                             float eps, float momentum, float *y, float *mean, float *invstd,
-                             float *running_mean, float *running_var) {
+static void bn_fwd_train_range(const float *x, int n, int c, int hw, const float *gamma, const float *beta,
+                               float eps, float momentum, float *y, float *mean, float *invstd,
+                               float *running_mean, float *running_var, int c0, int c1) {
     const double cnt = (double)n * hw;
-    for (int ch = 0; ch < c; ch++) {
+    for (int ch = c0; ch < c1; ch++) {
         double s = 0.0, ss = 0.0;
         for (int i = 0; i < n; i++) {
             const float *xr = x + ((size_t)i * c + ch) * hw;
-            float fs = 0.f, fss = 0.f;
+            float fs = 0.f;
             for (int q = 0; q < hw; q++) { fs += xr[q]; }
             s += fs;
-            (void)fss;
         }
         double m = s / cnt;
         for (int i = 0; i < n; i++) {
@@ -52,10 +51,10 @@ void qk_f32_bn_forward_eval(const float *x, int n, int c, int hw, const float *g
     }
 }
 
-void qk_f32_bn_backward(const float *x, const float *dy, int n, int c, int hw, const float *gamma,
-                        const float *mean, const float *invstd, float *dx, float *dgamma, float *dbeta) {
+static void bn_bwd_range(const float *x, const float *dy, int n, int c, int hw, const float *gamma,
+                         const float *mean, const float *invstd, float *dx, float *dgamma, float *dbeta, int c0, int c1) {
     const float cnt = (float)n * hw;
-    for (int ch = 0; ch < c; ch++) {
+    for (int ch = c0; ch < c1; ch++) {
         const float m = mean[ch], is = invstd[ch];
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
@@ -99,4 +98,37 @@ void qk_f32_bn_backward_ref(const float *x, const float *dy, int n, int c, int h
                 dx[k] += (float)(gamma[ch] * invstd[ch] / cnt * (cnt * dy[k] - sdy - xh * sdxh));
             }
     }
+}
+
+typedef struct {
+    const float *x, *dy, *gamma, *beta, *mean_in, *invstd_in;
+    int n, c, hw; float eps, momentum;
+    float *y, *mean, *invstd, *rm, *rv, *dx, *dgamma, *dbeta;
+} bn_ctx;
+
+static void bn_fwd_job(void *v, int b, int e, int tid) {
+    bn_ctx *k = (bn_ctx *)v; (void)tid;
+    bn_fwd_train_range(k->x, k->n, k->c, k->hw, k->gamma, k->beta, k->eps, k->momentum, k->y, k->mean, k->invstd, k->rm, k->rv, b, e);
+}
+static void bn_bwd_job(void *v, int b, int e, int tid) {
+    bn_ctx *k = (bn_ctx *)v; (void)tid;
+    bn_bwd_range(k->x, k->dy, k->n, k->c, k->hw, k->gamma, k->mean_in, k->invstd_in, k->dx, k->dgamma, k->dbeta, b, e);
+}
+/* Parallel over channels only when the tensor is big enough to pay for a thread. */
+static int bn_min_chunk(int n, int c, int hw) {
+    long long total = (long long)n * c * hw;
+    return total < (1 << 16) ? c : 1;
+}
+
+void qk_f32_bn_forward_train(const float *x, int n, int c, int hw, const float *gamma, const float *beta,
+                             float eps, float momentum, float *y, float *mean, float *invstd,
+                             float *running_mean, float *running_var) {
+    bn_ctx k = { x, NULL, gamma, beta, NULL, NULL, n, c, hw, eps, momentum, y, mean, invstd, running_mean, running_var, NULL, NULL, NULL };
+    qk_parallel_for(c, bn_min_chunk(n, c, hw), bn_fwd_job, &k);
+}
+
+void qk_f32_bn_backward(const float *x, const float *dy, int n, int c, int hw, const float *gamma,
+                        const float *mean, const float *invstd, float *dx, float *dgamma, float *dbeta) {
+    bn_ctx k = { x, dy, gamma, NULL, mean, invstd, n, c, hw, 0, 0, NULL, NULL, NULL, NULL, NULL, dx, dgamma, dbeta };
+    qk_parallel_for(c, bn_min_chunk(n, c, hw), bn_bwd_job, &k);
 }

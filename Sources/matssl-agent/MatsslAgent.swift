@@ -13,6 +13,9 @@ struct MatsslAgent: ParsableCommand {
             RunCommand.self,
             CheckConfigCommand.self,
             StatusCommand.self,
+            PretrainCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
         ]
     )
 

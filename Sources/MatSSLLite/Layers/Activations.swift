@@ -6,7 +6,7 @@ public final class ReLU {
     private var output: Tensor?
     public init() {}
     public func forward(_ x: Tensor, keep: Bool = true) -> Tensor {
-        let y = x.zerosLike()
+        let y = Tensor(uninitialized: x.shape)
         qk_f32_relu_forward(x.data, y.data, x.count)
         output = keep ? y : nil
         return y

@@ -24,7 +24,7 @@ public final class BatchNorm {
 
     public func forward(_ x: Tensor, keep: Bool = true) -> Tensor {
         precondition(x.c == channels, "\(name): input has \(x.c) channels, expected \(channels)")
-        let y = x.zerosLike()
+        let y = Tensor(uninitialized: x.shape)
         if training {
             mean = [Float](repeating: 0, count: channels); invstd = mean
             qk_f32_bn_forward_train(x.data, Int32(x.n), Int32(channels), Int32(x.plane), store.value(weight),

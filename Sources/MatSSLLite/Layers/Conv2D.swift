@@ -37,7 +37,7 @@ public final class Conv2D {
     public func forward(_ x: Tensor, keep: Bool = true) -> Tensor {
         precondition(x.c == cin, "\(name): input has \(x.c) channels, expected \(cin)")
         var g = geometry(x)
-        let y = Tensor([x.n, cout, Int(g.ho), Int(g.wo)])
+        let y = Tensor(uninitialized: [x.n, cout, Int(g.ho), Int(g.wo)])
         let ws = workspace.buffer(qk_conv_workspace_floats(&g))
         qk_f32_conv2d_forward(&g, x.data, store.value(weight), bias.map { UnsafePointer(store.value($0)) }, y.data, ws)
         input = keep ? x : nil

@@ -17,7 +17,7 @@ public final class Linear {
 
     public func forward(_ x: Tensor, keep: Bool = true) -> Tensor {
         precondition(x.count == x.n * inFeatures, "\(name): input \(x.shape), expected [n, \(inFeatures)]")
-        let y = Tensor([x.n, outFeatures])
+        let y = Tensor(uninitialized: [x.n, outFeatures])
         qk_f32_linear_forward(x.data, store.value(weight), store.value(bias), Int32(x.n), Int32(inFeatures), Int32(outFeatures), y.data)
         input = keep ? x : nil
         return y

@@ -7,7 +7,7 @@ public final class MaxPool3x3S2 {
     public init() {}
     public func forward(_ x: Tensor, keep: Bool = true) -> Tensor {
         let ho = (x.h - 1) / 2 + 1, wo = (x.w - 1) / 2 + 1
-        let y = Tensor([x.n, x.c, ho, wo])
+        let y = Tensor(uninitialized: [x.n, x.c, ho, wo])
         argmax = [Int32](repeating: 0, count: y.count)
         qk_f32_maxpool3s2_forward(x.data, Int32(x.n * x.c), Int32(x.h), Int32(x.w), Int32(ho), Int32(wo), y.data, &argmax)
         inShape = x.shape
@@ -36,7 +36,7 @@ public enum GlobalAvgPool {
 /// Nearest-neighbour 2× upsampling: [n, c, h, w] → [n, c, 2h, 2w].
 public enum Upsample2x {
     public static func forward(_ x: Tensor) -> Tensor {
-        let y = Tensor([x.n, x.c, 2 * x.h, 2 * x.w])
+        let y = Tensor(uninitialized: [x.n, x.c, 2 * x.h, 2 * x.w])
         qk_f32_upsample2_nearest_forward(x.data, Int32(x.n * x.c), Int32(x.h), Int32(x.w), y.data)
         return y
     }

@@ -19,7 +19,7 @@ public struct SegmentationLoss {
     public func compute(logits: Tensor, labels: [UInt8]) -> (loss: Double, ce: Double, dice: Double, grad: Tensor) {
         let n = logits.n, c = logits.c, hw = logits.plane
         precondition(labels.count == n * hw && classWeights.count == c)
-        let p = logits.zerosLike()
+        let p = Tensor(uninitialized: logits.shape)
         qk_f32_softmax_channels(logits.data, Int32(n), Int32(c), Int32(hw), p.data)
         var inter = [Double](repeating: 0, count: c), psum = inter, tsum = inter
         var ceSum = 0.0, wSum = 0.0

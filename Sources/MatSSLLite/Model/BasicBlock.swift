@@ -26,7 +26,7 @@ public final class BasicBlock {
         let a = relu1.forward(bn1.forward(conv1.forward(x, keep: keep), keep: keep), keep: keep)
         let b = bn2.forward(conv2.forward(a, keep: keep), keep: keep)
         let s = downsample.map { $0.bn.forward($0.conv.forward(x, keep: keep), keep: keep) } ?? x
-        let sum = b.zerosLike()
+        let sum = Tensor(uninitialized: b.shape)
         qk_f32_add(b.data, s.data, sum.data, sum.count)
         return relu2.forward(sum, keep: keep)
     }

@@ -28,7 +28,7 @@ public final class SSLNet {
         guard views.shape.count == 4, views.c == 1, views.h >= 32, views.w >= 32 else {
             throw ModelError.badInput("expected [n, 1, h, w] (h, w ≥ 32), got \(views.shape)")
         }
-        let x = views.zerosLike()
+        let x = Tensor(uninitialized: views.shape)
         let m = config.mean, inv = 1 / config.std
         for i in 0..<x.count { x[i] = (views[i] - m) * inv }
         let f = encoder.forward(x, keep: training)

@@ -60,7 +60,7 @@ public final class SegmentationNet {
 
     /// Normalises images [n, 1, h, w] with the config's mean/std (new tensor).
     public func normalize(_ x: Tensor) -> Tensor {
-        let y = x.zerosLike()
+        let y = Tensor(uninitialized: x.shape)
         let m = config.mean, inv = 1 / config.std
         for i in 0..<x.count { y[i] = (x[i] - m) * inv }
         return y
@@ -75,7 +75,7 @@ public final class SegmentationNet {
         let f = encoder.forward(normalize(images), keep: keep)
         gate4 = gates.scale(3)
         let s4 = f.stages[3]
-        let g4 = s4.zerosLike()
+        let g4 = Tensor(uninitialized: s4.shape)
         qk_f32_channel_scale_forward(s4.data, gate4, Int32(s4.n), Int32(s4.c), Int32(s4.plane), g4.data)
         stage4 = keep ? s4 : nil
         var h = g4

@@ -25,7 +25,7 @@ public final class DecoderBlock {
         var cat = u
         if let s = skip {
             precondition(s.h == u.h && s.w == u.w && s.c == cskip, "decoder skip \(s.shape) vs upsampled \(u.shape)")
-            cat = Tensor([u.n, cin + cskip, u.h, u.w])
+            cat = Tensor(uninitialized: [u.n, cin + cskip, u.h, u.w])
             qk_f32_concat_channels(u.data, Int32(cin), s.data, Int32(cskip), skipScale, Int32(u.n), Int32(u.plane), cat.data)
         }
         self.skip = keep ? skip : nil

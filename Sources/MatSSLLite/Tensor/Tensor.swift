@@ -18,6 +18,13 @@ public final class Tensor {
         data.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// A tensor whose contents are undefined (for outputs a kernel overwrites completely).
+    public init(uninitialized shape: [Int]) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        data = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+    }
+
     /// A tensor holding a copy of `values` (`values.count` must equal the shape's product).
     public convenience init(_ shape: [Int], values: [Float]) {
         self.init(shape)

@@ -9,6 +9,14 @@
 extern "C" {
 #endif
 
+/** Range worker: processes items [begin, end) as worker `tid` (0-based). */
+typedef void (*qk_range_fn)(void *ctx, int begin, int end, int tid);
+/** Threads the fp32 kernels split work over (default 1). Keep OpenBLAS at 1 thread when > 1. */
+void qk_f32_set_threads(int n);
+int qk_f32_threads(void);
+/** Splits [0, n) into contiguous ranges (at least min_chunk items each) over the kernel threads. */
+void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx);
+
 /** Geometry of a 2-D convolution (square stride/pad, no dilation, no groups). */
 typedef struct {
     int n, cin, h, w;        /* input  [n, cin, h, w] */
@@ -23,7 +31,8 @@ void qk_conv_geom_finish(qk_conv_geom *g);
  * up to the budget; an image whose columns exceed it is processed in output-row chunks.
  * Not thread-safe: set once at start-up (tests use small budgets to exercise every path). */
 size_t qk_f32_set_col_budget(size_t floats);
-/** Floats of workspace the conv functions need (im2col buffer + batch-group staging). */
+/** Floats of workspace the conv functions need (im2col buffer + batch-group staging, per kernel
+ * thread, plus private weight-gradient buffers). */
 size_t qk_conv_workspace_floats(const qk_conv_geom *g);
 
 /** im2col of one image: x [cin,h,w] -> col [cin*kh*kw, ho*wo] (row stride ld). */
@@ -70,6 +79,7 @@ void qk_f32_scale(const float *a, float s, float *y, size_t count);
 
 /** Max-pool 3x3 stride 2 pad 1 over [nc, h, w] -> [nc, ho, wo]; argmax (index within plane) saved. */
 void qk_f32_maxpool3s2_forward(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax);
+void qk_f32_maxpool3s2_forward_ref(const float *x, int nc, int h, int w, int ho, int wo, float *y, int32_t *argmax);
 /** dx += scatter of dy through argmax. */
 void qk_f32_maxpool3s2_backward(const float *dy, const int32_t *argmax, int nc, int h, int w, int ho, int wo, float *dx);
 
