@@ -16,6 +16,7 @@ struct MatsslAgent: ParsableCommand {
             PretrainCommand.self,
             FinetuneCommand.self,
             EvaluateCommand.self,
+            QuantizeCommand.self,
         ]
     )
 

@@ -60,13 +60,20 @@ public enum Quantizer {
                                 provenance: QuantizationProvenance, trainingData: [String: String] = [:]) throws -> QuantizedModel {
         let graph = InferenceGraphBuilder.build(net)
         let observers = try calibrate(graph: graph, images: images)
+        return try quantize(graph: graph, observers: observers, config: net.config, options: options, provenance: provenance,
+                            trainingData: trainingData)
+    }
+
+    /// Parameters and weights from observations already made (one calibration serves every method).
+    public static func quantize(graph: InferenceGraph, observers: [ActivationObserver], config: ModelConfig, options: Options,
+                                provenance: QuantizationProvenance, trainingData: [String: String] = [:]) throws -> QuantizedModel {
         let acts = activationParams(graph: graph, observers: observers, method: options.method, percentile: options.percentile)
         let convs = try quantize(graph: graph, activations: acts)
         var structure = graph
         structure.weights = [:]
         structure.biases = [:]
         let halo = (graph.receptiveRadius() + InferenceGraph.alignment - 1) / InferenceGraph.alignment * InferenceGraph.alignment
-        let info = QuantizedModelInfo(name: options.name, version: options.version, config: net.config, graph: structure,
+        let info = QuantizedModelInfo(name: options.name, version: options.version, config: config, graph: structure,
                                       activations: acts, halo: halo, tilePixelBudget: options.tilePixelBudget,
                                       provenance: provenance, trainingData: trainingData)
         return try QuantizedModel(info: info, convs: convs)
