@@ -17,6 +17,7 @@ struct MatsslAgent: ParsableCommand {
             FinetuneCommand.self,
             EvaluateCommand.self,
             QuantizeCommand.self,
+            SegmentCommand.self,
         ]
     )
 
