@@ -13,6 +13,11 @@ struct MatsslAgent: ParsableCommand {
             RunCommand.self,
             CheckConfigCommand.self,
             StatusCommand.self,
+            PretrainCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
+            QuantizeCommand.self,
+            SegmentCommand.self,
         ]
     )
 

@@ -6,4 +6,6 @@
 #include "qk_blas.h"
 #include "qk_f32.h"
 #include "qk_int8.h"
+#include "qk_threadpool.h"
+#include "qk_peak.h"
 #endif

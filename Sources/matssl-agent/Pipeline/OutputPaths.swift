@@ -12,11 +12,18 @@ struct OutputPaths: Equatable {
         directory = ((image as NSString).deletingLastPathComponent as NSString).appendingPathComponent(folderName)
     }
 
+    /// Outputs in an explicit folder (`matssl-agent segment --out DIR`).
+    init(image: String, directory: String) {
+        self.image = image
+        self.directory = directory
+    }
+
     var baseName: String { (image as NSString).lastPathComponent }
     var mask: String { path("mask.png") }
     var overlay: String { path("overlay.png") }
     var stats: String { path("stats.json") }
     var error: String { path("error.json") }
+    var objects: String { path("objects.csv") }
     /// The folder's `results.csv`.
     var resultsCSV: String { (directory as NSString).appendingPathComponent("results.csv") }
 

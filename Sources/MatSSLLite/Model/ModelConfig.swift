@@ -1,0 +1,72 @@
+import Foundation
+
+/// Architecture and data constants of a MatSSL-Lite network; stored as JSON in checkpoints.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Channels of layer1..layer4 (strides 4/8/16/32).
+    public var widths: [Int] = [32, 64, 128, 256]
+    /// BasicBlocks per stage.
+    public var depths: [Int] = [2, 2, 2, 2]
+    /// Stem conv kernel (7 = torchvision, 3 = cheaper), stride 2.
+    public var stemKernel: Int = 7
+    /// Projector hidden width and output dimension (SSL head).
+    public var projectorHidden: Int = 512
+    public var projectorDim: Int = 128
+    /// Decoder output channels at strides 16, 8, 4, 2, 1.
+    public var decoderWidths: [Int] = [128, 64, 32, 16, 8]
+    /// Segmentation classes (names and RGB colours); empty for an SSL-only checkpoint.
+    public var classNames: [String] = []
+    public var classColors: [[UInt8]] = []
+    /// Input normalisation: (x - mean) / std, x in [0, 1].
+    public var mean: Float = 0.5
+    public var std: Float = 0.25
+
+    public init() {}
+
+    /// The stem's output channels (= layer1 width, as in torchvision's ResNet).
+    public var stemWidth: Int { widths[0] }
+
+    /// Validates the shape fields; throws a readable error.
+    public func validate() throws {
+        guard widths.count == 4, depths.count == 4, widths.allSatisfy({ $0 > 0 }), depths.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidConfig("widths and depths need 4 positive entries (got \(widths), \(depths))")
+        }
+        guard decoderWidths.count == 5, decoderWidths.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidConfig("decoderWidths needs 5 positive entries (got \(decoderWidths))")
+        }
+        guard stemKernel == 7 || stemKernel == 3 else { throw ModelError.invalidConfig("stemKernel must be 3 or 7") }
+        guard classColors.isEmpty || classColors.count == classNames.count else {
+            throw ModelError.invalidConfig("\(classNames.count) class names but \(classColors.count) colours")
+        }
+        guard std > 0, mean.isFinite else { throw ModelError.invalidConfig("bad normalisation mean/std") }
+    }
+
+    public func json() -> String {
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try! enc.encode(self), as: UTF8.self)
+    }
+
+    public static func from(json: String) throws -> ModelConfig {
+        do { return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) } catch {
+            throw ModelError.invalidConfig("config JSON: \(error)")
+        }
+    }
+
+    /// MetalDAM's five classes with a distinct palette.
+    public static let metalDAMClasses = ["matrix", "austenite", "martensite/austenite", "precipitate", "defect"]
+    public static func defaultColors(_ n: Int) -> [[UInt8]] {
+        let palette: [[UInt8]] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+                                  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]]
+        return (0..<n).map { palette[$0 % palette.count] }
+    }
+}
+
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case invalidConfig(String)
+    case badInput(String)
+    public var description: String {
+        switch self {
+        case .invalidConfig(let s): return "invalid model config: \(s)"
+        case .badInput(let s): return "bad model input: \(s)"
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import QuantKernels
+
+/// Runs a `QuantizedModel` on one u8 tile with the int8 kernels (NHWC, channels last) and returns
+/// class ids. Every intermediate tensor is freed after its last reader, and the float classifier
+/// runs in row chunks, so memory is a few u8 copies of the tile's widest feature maps.
+public final class Int8GraphRunner {
+    public let model: QuantizedModel
+    private let lastUse: [Int]
+    /// Rows of float logits computed at a time by the classifier.
+    public var classifierChunkRows = 32
+
+    public init(model: QuantizedModel) {
+        self.model = model
+        let g = model.info.graph
+        var last = [Int](repeating: -1, count: g.tensors.count)
+        for (i, op) in g.ops.enumerated() {
+            for t in FloatGraphRunner.inputs(of: op) { last[t] = i }
+        }
+        lastUse = last
+    }
+
+    /// Segments a tile.
+    /// - Parameters:
+    ///   - tile: u8 intensities `[height, width]` (q = round(255·x)); height and width multiples of 32.
+    ///   - labels: receives `[height, width]` class ids (argmax of the logits; ties go to the lower id).
+    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, labels: UnsafeMutableBufferPointer<UInt8>) throws {
+        let g = model.info.graph
+        let align = InferenceGraph.alignment
+        guard height > 0, width > 0, height % align == 0, width % align == 0, tile.count >= height * width,
+              labels.count >= height * width else {
+            throw ModelError.badInput("int8 tile \(width)×\(height) must be a positive multiple of \(align)")
+        }
+        var buffers = [[UInt8]?](repeating: nil, count: g.tensors.count)
+        buffers[0] = Array(tile.prefix(height * width))
+        let acts = model.info.activations
+        func dims(_ id: Int) -> (h: Int, w: Int, c: Int) {
+            let s = g.tensors[id].stride
+            return (height / s, width / s, g.tensors[id].channels)
+        }
+        for (index, op) in g.ops.enumerated() {
+            switch op {
+            case .conv(let spec):
+                let conv = model.convByOutput[spec.output]!
+                let (ih, iw, _) = dims(spec.input)
+                if spec.floatOutput {
+                    try classify(conv, input: buffers[spec.input]!, h: ih, w: iw, inParams: acts[spec.input]!, labels: labels)
+                    continue
+                }
+                let (oh, ow, oc) = dims(spec.output)
+                var p = conv.params(h: ih, w: iw, input: acts[spec.input]!, output: acts[spec.output]!,
+                                    residual: spec.residual.map { acts[$0]! })
+                guard Int(qk_conv_out_h(&p)) == oh, Int(qk_conv_out_w(&p)) == ow else {
+                    throw ModelError.badInput("conv \(spec.name): output \(qk_conv_out_w(&p))×\(qk_conv_out_h(&p)), graph expects \(ow)×\(oh)")
+                }
+                var out = [UInt8](repeating: 0, count: oh * ow * oc)
+                let status: Int32 = buffers[spec.input]!.withUnsafeBufferPointer { inp in
+                    conv.bias.withUnsafeBufferPointer { bias in
+                        conv.multipliers.withUnsafeBufferPointer { mult in
+                            out.withUnsafeMutableBufferPointer { o in
+                                if let r = spec.residual {
+                                    return buffers[r]!.withUnsafeBufferPointer { res in
+                                        qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, res.baseAddress, o.baseAddress)
+                                    }
+                                }
+                                return qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, nil, o.baseAddress)
+                            }
+                        }
+                    }
+                }
+                guard status == 0 else { throw ModelError.badInput("conv \(spec.name): int8 kernel status \(status)") }
+                buffers[spec.output] = out
+            case .maxPool(let i, let o):
+                let (ih, iw, c) = dims(i), (oh, ow, _) = dims(o)
+                var out = [UInt8](repeating: 0, count: oh * ow * c)
+                let st = buffers[i]!.withUnsafeBufferPointer { inp in
+                    out.withUnsafeMutableBufferPointer { qk_u8_maxpool2d(inp.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), 3, 2, 1, $0.baseAddress) }
+                }
+                guard st == 0 else { throw ModelError.badInput("max pool: kernel status \(st)") }
+                buffers[o] = out
+            case .upsample(let i, let o):
+                let (ih, iw, c) = dims(i)
+                var out = [UInt8](repeating: 0, count: 4 * ih * iw * c)
+                let st = buffers[i]!.withUnsafeBufferPointer { inp in
+                    out.withUnsafeMutableBufferPointer {
+                        qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), Int32(c), $0.baseAddress, Int32(c))
+                    }
+                }
+                guard st == 0 else { throw ModelError.badInput("upsample: kernel status \(st)") }
+                buffers[o] = out
+            case .concat(let ins, let o):
+                let (oh, ow, oc) = dims(o)
+                let outP = acts[o]!
+                var out = [UInt8](repeating: 0, count: oh * ow * oc)
+                var off = 0
+                for i in ins {
+                    let c = g.tensors[i].channels, ip = acts[i]!
+                    let st = buffers[i]!.withUnsafeBufferPointer { inp in
+                        out.withUnsafeMutableBufferPointer {
+                            qk_u8_requantize_into(inp.baseAddress, oh * ow, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                  ip.scale / outP.scale, Int32(outP.zeroPoint), $0.baseAddress, Int32(oc), Int32(off))
+                        }
+                    }
+                    guard st == 0 else { throw ModelError.badInput("concat: kernel status \(st)") }
+                    off += c
+                }
+                buffers[o] = out
+            }
+            for t in FloatGraphRunner.inputs(of: op) where lastUse[t] == index { buffers[t] = nil }
+        }
+    }
+
+    /// The 1×1 float-output classifier in row chunks, fused with the argmax.
+    private func classify(_ conv: QuantizedConv, input: [UInt8], h: Int, w: Int, inParams: QuantParams,
+                          labels: UnsafeMutableBufferPointer<UInt8>) throws {
+        let k = conv.spec.cout, cin = conv.spec.cin
+        guard conv.spec.kernel == 1, conv.spec.stride == 1 else {
+            throw ModelError.invalidConfig("classifier \(conv.spec.name) must be a 1×1 conv")
+        }
+        let rows = max(1, classifierChunkRows)
+        var logits = [Float](repeating: 0, count: rows * w * k)
+        var y0 = 0
+        while y0 < h {
+            let n = min(rows, h - y0)
+            var p = conv.params(h: n, w: w, input: inParams, output: nil, residual: nil)
+            let st = input.withUnsafeBufferPointer { inp in
+                conv.multipliers.withUnsafeBufferPointer { sc in
+                    conv.floatBias.withUnsafeBufferPointer { fb in
+                        logits.withUnsafeMutableBufferPointer {
+                            qk_int8_conv2d_f32out(&p, conv.packed, inp.baseAddress! + y0 * w * cin, sc.baseAddress, fb.baseAddress, $0.baseAddress)
+                        }
+                    }
+                }
+            }
+            guard st == 0 else { throw ModelError.badInput("classifier: kernel status \(st)") }
+            logits.withUnsafeBufferPointer { lp in
+                for i in 0..<(n * w) {
+                    let base = i * k
+                    var best = 0
+                    var bv = lp[base]
+                    for c in 1..<k where lp[base + c] > bv { bv = lp[base + c]; best = c }
+                    labels[y0 * w + i] = UInt8(best)
+                }
+            }
+            y0 += n
+        }
+    }
+}

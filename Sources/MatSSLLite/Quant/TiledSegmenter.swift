@@ -1,0 +1,125 @@
+import Foundation
+
+/// Segments an image of any size with an int8 model in bounded memory: the image (edge-replicated
+/// to multiples of 32) is cut into tiles whose cores are aligned to 32 pixels and whose halo covers
+/// the network's receptive field, so each core pixel sees exactly what it would see in a
+/// whole-image pass — the tiled result equals the whole-image result bit for bit (no seams).
+/// Input rows are read once, in order, and held only while a band of tiles needs them.
+public final class TiledSegmenter {
+    public let model: QuantizedModel
+    public let runner: Int8GraphRunner
+    /// Maximum pixels of one tile including its halo (bounds activation memory).
+    public let tilePixelBudget: Int
+    /// Halo in pixels on each side (a multiple of 32, ≥ the receptive radius unless overridden).
+    public let halo: Int
+
+    public init(model: QuantizedModel, tilePixelBudget: Int? = nil, halo: Int? = nil) {
+        self.model = model
+        runner = Int8GraphRunner(model: model)
+        self.tilePixelBudget = tilePixelBudget ?? model.info.tilePixelBudget
+        self.halo = halo ?? model.info.halo
+    }
+
+    /// The tiling of a padded `height` × `width` image: core sizes (multiples of 32).
+    public struct Plan: Equatable, Sendable {
+        public var paddedHeight: Int, paddedWidth: Int
+        public var coreHeight: Int, coreWidth: Int
+        public var tiles: Int { ((paddedHeight + coreHeight - 1) / coreHeight) * ((paddedWidth + coreWidth - 1) / coreWidth) }
+    }
+
+    public func plan(height: Int, width: Int) -> Plan {
+        let a = InferenceGraph.alignment
+        let hp = (height + a - 1) / a * a, wp = (width + a - 1) / a * a
+        if hp * wp <= tilePixelBudget { return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: hp, coreWidth: wp) }
+        // Full-width bands when they fit, else square cores.
+        let bandRows = tilePixelBudget / wp - 2 * halo
+        if bandRows >= 4 * a { return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: bandRows / a * a, coreWidth: wp) }
+        let side = Int(Double(tilePixelBudget).squareRoot()) - 2 * halo
+        let core = max(a, side / a * a)
+        return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: min(core, hp), coreWidth: min(core, wp))
+    }
+
+    /// Segments an image held in memory.
+    public func segment(_ image: GrayImage) throws -> LabelMask {
+        var next = 0
+        return try segment(height: image.height, width: image.width) { buffer in
+            image.pixels.withUnsafeBufferPointer { px in
+                let row = UnsafeBufferPointer(rebasing: px[(next * image.width)..<((next + 1) * image.width)])
+                for x in 0..<image.width { buffer[x] = row[x] }
+            }
+            next += 1
+        }
+    }
+
+    /// Segments an image streamed row by row (e.g. a 4096×4096 TIFF) without holding it whole.
+    public func segment(reader: ImageRowReader) throws -> LabelMask {
+        try segment(height: reader.info.height, width: reader.info.width) { buffer in
+            try reader.readRows(1, into: buffer)
+        }
+    }
+
+    /// - Parameter nextRow: fills the next image row (width floats in [0, 1]), top to bottom.
+    public func segment(height: Int, width: Int, nextRow: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> LabelMask {
+        guard height > 0, width > 0 else { throw ModelError.badInput("empty image \(width)×\(height)") }
+        let p = plan(height: height, width: width)
+        var labels = [UInt8](repeating: 0, count: width * height)
+        // Window of quantized, padded rows [windowStart, windowStart + window.count / wp).
+        let wp = p.paddedWidth
+        var window: [UInt8] = []
+        var windowStart = 0
+        var rowsRead = 0
+        var lastRow = [UInt8](repeating: 0, count: wp)
+        var floatRow = [Float](repeating: 0, count: width)
+        func appendRow() throws {
+            if rowsRead < height {
+                try floatRow.withUnsafeMutableBufferPointer { try nextRow($0) }
+                for x in 0..<width { lastRow[x] = UInt8(max(0, min(255, (floatRow[x] * 255).rounded()))) }
+                for x in width..<wp { lastRow[x] = lastRow[width - 1] }
+            }
+            // Rows past the image repeat its last row (edge replication to the padded height).
+            window.append(contentsOf: lastRow)
+            rowsRead += 1
+        }
+        var tile: [UInt8] = []
+        var tileLabels: [UInt8] = []
+        var y0 = 0
+        while y0 < p.paddedHeight {
+            let y1 = min(p.paddedHeight, y0 + p.coreHeight)
+            let inTop = max(0, y0 - halo), inBottom = min(p.paddedHeight, y1 + halo)
+            while windowStart + window.count / wp < inBottom { try appendRow() }
+            if inTop > windowStart {
+                window.removeFirst((inTop - windowStart) * wp)
+                windowStart = inTop
+            }
+            let th = inBottom - inTop
+            var x0 = 0
+            while x0 < wp {
+                let x1 = min(wp, x0 + p.coreWidth)
+                let inLeft = max(0, x0 - halo), inRight = min(wp, x1 + halo)
+                let tw = inRight - inLeft
+                tile.removeAll(keepingCapacity: true)
+                for r in 0..<th {
+                    let base = (inTop - windowStart + r) * wp
+                    tile.append(contentsOf: window[(base + inLeft)..<(base + inRight)])
+                }
+                if tileLabels.count < th * tw { tileLabels = [UInt8](repeating: 0, count: th * tw) }
+                try tile.withUnsafeBufferPointer { t in
+                    try tileLabels.withUnsafeMutableBufferPointer { l in
+                        try runner.run(tile: t, height: th, width: tw, labels: l)
+                    }
+                }
+                // Copy the core (clipped to the real image) into the mask.
+                for y in y0..<min(y1, height) {
+                    let src = (y - inTop) * tw + (x0 - inLeft)
+                    let n = min(x1, width) - x0
+                    if n > 0 {
+                        for i in 0..<n { labels[y * width + x0 + i] = tileLabels[src + i] }
+                    }
+                }
+                x0 = x1
+            }
+            y0 = y1
+        }
+        return LabelMask(width: width, height: height, labels: labels)
+    }
+}

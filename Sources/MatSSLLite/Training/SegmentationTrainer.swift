@@ -1,0 +1,95 @@
+import Foundation
+
+/// Fine-tuning of a SegmentationNet on labeled images: random crops (crop²) with flips/rotations and
+/// intensity jitter; loss = class-weighted cross-entropy + Dice.
+public final class SegmentationTrainer {
+    public let net: SegmentationNet
+    public let optimizer: Optimizer
+    public var state: TrainingState
+    public let images: [TrainImage]
+    public let batch: Int, crop: Int
+    public var loss: SegmentationLoss
+    public static let ignoreIndex: UInt8 = 255
+    var order: SampleOrder
+
+    /// `initFrom`: an SSL (or segmentation) checkpoint whose matching tensors (encoder, gates)
+    /// initialise the net; `resume`: a fine-tuning checkpoint to continue exactly.
+    public init(config: ModelConfig, images: [TrainImage], batch: Int, crop: Int, state: TrainingState,
+                initFrom: Checkpoint.Loaded? = nil, resume: Checkpoint.Loaded? = nil,
+                log: (String) -> Void = { _ in }) throws {
+        guard !images.isEmpty else { throw DataError.noImages("fine-tuning needs labeled images") }
+        guard crop % 32 == 0, crop >= 32 else { throw ModelError.invalidConfig("crop must be a multiple of 32") }
+        let classes = config.classNames.count
+        for img in images {
+            guard let l = img.labels else { throw DataError.missingMask(image: img.name, expected: "labels") }
+            if let bad = l.first(where: { $0 >= classes && $0 != SegmentationTrainer.ignoreIndex }) {
+                throw DataError.badLabel("\(img.name): label \(bad) but only \(classes) classes")
+            }
+        }
+        self.images = images; self.batch = batch; self.crop = crop
+        net = try SegmentationNet(config: config, seed: state.seed)
+        self.state = state
+        optimizer = Optimizer(state.optimizer, store: net.store, weightDecay: state.weightDecay)
+        if let ck = resume {
+            try Checkpoint.restore(ck, into: net.store, strict: true)
+            try Checkpoint.restore(ck, into: optimizer, parameterCount: net.store.parameterCount)
+            self.state = ck.state
+        } else if let ck = initFrom {
+            let names = try Checkpoint.restore(ck, into: net.store, strict: false)
+            log("initialised \(names.count) of \(net.store.entries.count) tensors from \(ck.path)")
+        }
+        order = SampleOrder(count: images.count, seed: self.state.seed)
+        // Class weights: inverse square-root frequency, normalised to mean 1, capped at 10.
+        var freq = [Double](repeating: 0, count: classes)
+        for img in images { for l in img.labels! where Int(l) < classes { freq[Int(l)] += 1 } }
+        let total = max(freq.reduce(0, +), 1)
+        var w = freq.map { $0 > 0 ? 1 / ($0 / total).squareRoot() : 0 }
+        let mean = w.reduce(0, +) / Double(max(w.filter { $0 > 0 }.count, 1))
+        w = w.map { min($0 / mean, 10) }
+        loss = SegmentationLoss(classes: classes, classWeights: w.map { Float($0) })
+        loss.ignoreIndex = SegmentationTrainer.ignoreIndex
+    }
+
+    /// Crops of step s: images [batch, 1, crop, crop], labels batch·crop².
+    public func batchData(step s: Int) -> (Tensor, [UInt8]) {
+        let t = Tensor([batch, 1, crop, crop])
+        var labels = [UInt8](repeating: 0, count: batch * crop * crop)
+        let idx = (0..<batch).map { order.index(s * batch + $0) }
+        let plane = crop * crop, imgs = images, c = crop, ord = order
+        let base = t.data
+        labels.withUnsafeMutableBufferPointer { lb in
+            let lbase = lb.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: batch) { v in
+                var rng = ord.rng(step: s, item: v)
+                Augment.segmentationCrop(imgs[idx[v]], size: c, rng: &rng, ignore: SegmentationTrainer.ignoreIndex,
+                                         out: base + v * plane, labels: lbase + v * plane)
+            }
+        }
+        return (t, labels)
+    }
+
+    public func trainStep(_ s: Int) throws -> (loss: Double, lr: Double, extra: String) {
+        let (x, y) = batchData(step: s)
+        net.store.zeroGrads()
+        net.training = true
+        let logits = try net.forward(x)
+        let r = loss.compute(logits: logits, labels: y)
+        net.backward(r.grad)
+        let lr = state.schedule.rate(at: s)
+        optimizer.step(lr: Float(lr))
+        return (r.loss, lr, String(format: "ce %.3f dice %.3f", r.ce, r.dice))
+    }
+
+    public func save(path: String, state: TrainingState) throws {
+        try Checkpoint.save(path: path, config: net.config, store: net.store, state: state, optimizer: optimizer)
+    }
+
+    public func run(options: LoopOptions, progress: (StepReport) -> Void) throws -> LoopEnd {
+        var st = state
+        let end = try runTrainingLoop(state: &st, options: options, imagesPerStep: batch,
+                                      step: { s in try self.trainStep(s) },
+                                      save: { try self.save(path: options.outPath, state: $0) }, progress: progress)
+        state = st
+        return end
+    }
+}

@@ -1,0 +1,24 @@
+/* A small persistent pthread pool for the int8 kernels (threads 1..64, workers sleep on a
+ * condition variable between calls). One call runs at a time; a call made while the pool is
+ * busy (e.g. from a second Swift thread) runs serially on the calling thread instead of waiting. */
+#ifndef QK_THREADPOOL_H
+#define QK_THREADPOOL_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A job body: thread `tid` of `nth` does its share of the work described by ctx. */
+typedef void (*qk_pool_fn)(void *ctx, int tid, int nth);
+
+/** Sets the pool size (1 = no worker threads; the caller is always thread 0). */
+void qk_pool_set_threads(int n);
+/** The pool size. */
+int qk_pool_threads(void);
+/** Runs fn(ctx, tid, nth) for tid in 0..<nth, nth = min(max_threads, pool size) (>= 1), and
+ *  returns when all are done. The calling thread runs tid 0. */
+void qk_pool_run(qk_pool_fn fn, void *ctx, int max_threads);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

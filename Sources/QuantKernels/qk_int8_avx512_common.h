@@ -1,0 +1,34 @@
+/* AVX-512 pieces shared by the AVX-512 VNNI and AMX tiers: the 16-channel output stage
+ * (bit-identical to qk_requant_u8 / the reference float path) and the row-buffer allocator. */
+#ifndef QK_INT8_AVX512_COMMON_H
+#define QK_INT8_AVX512_COMMON_H
+#include "qk_int8_internal.h"
+#include <immintrin.h>
+
+#define QK_T512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
+
+/* Output stage for 16 channels c0..c0+15 of output pixel opix from 16 raw int32 sums. */
+static inline __attribute__((target(QK_T512), always_inline))
+void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t opix, int c0) {
+    int nc = cx->p->cout - c0;
+    __mmask16 k = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
+    acc = _mm512_add_epi32(acc, _mm512_loadu_si512(cx->beff + c0));
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(cx->mult + c0));
+    if (cx->outf) {
+        v = _mm512_add_ps(v, _mm512_loadu_ps(cx->fbias + c0));
+        _mm512_mask_storeu_ps(cx->outf + opix * cx->osx + c0, k, v);
+        return;
+    }
+    const qk_conv_params *p = cx->p;
+    if (cx->res) {
+        __m128i r8 = _mm_maskz_loadu_epi8(k, cx->res + opix * cx->rsx + c0);
+        __m512i r = _mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), _mm512_set1_epi32(p->res_zp));
+        v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_cvtepi32_ps(r), _mm512_set1_ps(p->res_mult)));
+    }
+    v = _mm512_add_ps(v, _mm512_set1_ps((float)p->out_zp));
+    v = _mm512_max_ps(v, _mm512_set1_ps(p->relu ? (float)p->out_zp : 0.0f));
+    v = _mm512_min_ps(v, _mm512_set1_ps(255.0f));
+    _mm512_mask_cvtepi32_storeu_epi8(cx->out + opix * cx->osx + c0, k, _mm512_cvtps_epi32(v));
+}
+
+#endif

@@ -1,0 +1,78 @@
+/* AVX-512 VNNI tier: direct NHWC conv on padded row buffers. Register tile: MB output pixels x
+ * NB blocks of 16 output channels (NB*MB <= 24 zmm accumulators); each step broadcasts 4 input
+ * channels of a pixel (one dword) and issues vpdpbusd against 16oc x 4ic of packed weights. */
+#pragma STDC FP_CONTRACT OFF
+#include "qk_int8_avx512_common.h"
+#include <stdlib.h>
+#include <string.h>
+
+static inline __attribute__((target(QK_T512), always_inline))
+void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, int ob0, const int NB, const int MB) {
+    const qk_conv_params *p = cx->p;
+    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G = cp / 4;
+    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const size_t bstride = (size_t)KH * KW * cp * 16;
+    const int8_t *wb = cx->pw->blk + (size_t)ob0 * bstride;
+    for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
+        __m512i acc[4][12];
+#pragma clang loop unroll(full)
+        for (int b = 0; b < NB; b++)
+#pragma clang loop unroll(full)
+            for (int m = 0; m < MB; m++) acc[b][m] = _mm512_setzero_si512();
+        for (int ky = 0; ky < KH; ky++) {
+            const uint8_t *r = rows[ky] + (size_t)ox0 * xs;
+            for (int kx = 0; kx < KW; kx++) {
+                const uint8_t *rp = r + kx * ds;
+                const int8_t *wp = wb + (size_t)(ky * KW + kx) * cp * 16;
+                for (int g = 0; g < G; g++) {
+                    __m512i wv[4];
+#pragma clang loop unroll(full)
+                    for (int b = 0; b < NB; b++) wv[b] = _mm512_load_si512((const void *)(wp + b * bstride + g * 64));
+#pragma clang loop unroll(full)
+                    for (int m = 0; m < MB; m++) {
+                        int32_t x4;
+                        memcpy(&x4, rp + m * xs + g * 4, 4);
+                        __m512i xv = _mm512_set1_epi32(x4);
+#pragma clang loop unroll(full)
+                        for (int b = 0; b < NB; b++) acc[b][m] = _mm512_dpbusd_epi32(acc[b][m], xv, wv[b]);
+                    }
+                }
+            }
+        }
+        int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MB; m++) {
+            if (m < nv) {
+#pragma clang loop unroll(full)
+                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], opix0 + ox0 + m, (ob0 + b) * 16);
+            }
+        }
+    }
+}
+
+__attribute__((target(QK_T512)))
+void qk_int8_rows_avx512vnni(const qk_conv_ctx *cx, int y0, int y1) {
+    const qk_conv_params *p = cx->p;
+    size_t rowbytes = (size_t)qk_round_up(cx->rowlen * cx->cpad + 64, 64);
+    uint8_t *buf = NULL;
+    if (posix_memalign((void **)&buf, 64, rowbytes * p->kh) != 0) return;
+    uint8_t *rows[64];
+    uint8_t **rowp = p->kh <= 64 ? rows : malloc(sizeof(uint8_t *) * p->kh);
+    if (!rowp) { free(buf); return; }
+    for (int k = 0; k < p->kh; k++) rowp[k] = buf + rowbytes * k;
+    const int nblk = cx->pw->cout_pad / 16;
+    for (int y = y0; y < y1; y++) {
+        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        size_t opix0 = (size_t)y * cx->ow;
+        int ob = 0;
+        for (; ob + 4 <= nblk; ob += 4) vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 4, 6);
+        switch (nblk - ob) {
+        case 3: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 3, 8); break;
+        case 2: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 2, 12); break;
+        case 1: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 1, 12); break;
+        default: break;
+        }
+    }
+    if (rowp != rows) free(rowp);
+    free(buf);
+}

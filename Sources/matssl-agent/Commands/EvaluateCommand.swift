@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MatSSLLite
+import QuantKernels
+
+/// `matssl-agent evaluate`: whole-image fp32 inference of a fine-tuned checkpoint against masks.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate",
+        abstract: "Per-class IoU, mIoU and pixel accuracy of a checkpoint on labeled images.")
+
+    @Option(help: "Fine-tuned checkpoint.") var model: String
+    @Option(help: "Directory of images.") var images: String
+    @Option(help: "Directory of masks (X.png).") var masks: String
+    @Option(help: "Only the images listed in this file.") var list: String?
+    @Option(help: "Threads.") var threads: Int = 2
+    @Flag(help: "Print JSON.") var json = false
+
+    static func summary(_ m: SegmentationMetrics, names: [String]) -> String {
+        let per = m.iou.enumerated().map { "\(names[$0.offset])=\($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }
+        var s = String(format: "mIoU %.4f", m.meanIoU())
+        if let p = m.paperMeanIoU { s += String(format: " (paper 4-class %.4f)", p) }
+        return s + String(format: ", pixel acc %.4f; ", m.pixelAccuracy) + per.joined(separator: " ")
+    }
+
+    func run() throws {
+        let logger = Logger(label: "evaluate")
+        qk_blas_set_threads(Int32(max(threads, 1)))  // batch 1: threaded GEMMs, serial C kernels
+        let net = try Checkpoint.loadSegmentationNet(path: model)
+        let include = try list.map { try DatasetLoader.readList($0) }
+        let imgs = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: include) { logger.notice("\($0)") }
+        let start = Date()
+        let m = try Segmenter.evaluate(net, images: imgs)
+        let dt = Date().timeIntervalSince(start)
+        let names = net.config.classNames
+        if json {
+            var obj: [String: Any] = ["images": imgs.count, "mIoU": m.meanIoU(), "pixelAccuracy": m.pixelAccuracy,
+                                      "perClassIoU": Dictionary(uniqueKeysWithValues: zip(names, m.iou.map { $0 as Any? ?? NSNull() })),
+                                      "confusion": m.confusion, "seconds": dt]
+            if let p = m.paperMeanIoU { obj["mIoUPaper"] = p }
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(imgs.count) images (\(String(format: "%.1f", dt)) s)")
+            for (k, v) in m.iou.enumerated() { print("  \(names[k]): IoU \(v.map { String(format: "%.4f", $0) } ?? "n/a")") }
+            print(String(format: "mIoU (all classes) %.4f", m.meanIoU()))
+            if let p = m.paperMeanIoU { print(String(format: "mIoU (paper, classes 0,1,2,4) %.4f", p)) }
+            print(String(format: "pixel accuracy %.4f", m.pixelAccuracy))
+        }
+    }
+}

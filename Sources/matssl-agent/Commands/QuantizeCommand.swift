@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MatSSLLite
+import QuantKernels
+
+/// `matssl-agent quantize`: post-training int8 quantization of a fine-tuned checkpoint.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize a fine-tuned fp32 checkpoint to an int8 model file, calibrating on micrographs.",
+        discussion: """
+        Batch norm and the GFF skip gates are folded into the convolutions; weights become int8 per output \
+        channel; every activation's u8 range is set from the calibration images. With --method auto (and \
+        --eval-images/--eval-masks) each calibration method is measured on labeled images and the best kept.
+        """)
+
+    @Option(help: "Fine-tuned fp32 checkpoint (safetensors).") var model: String
+    @Option(help: "Folder of calibration micrographs (a site's own images are best).") var calibration: String
+    @Option(help: "Only the calibration images listed in this file (one name per line).") var list: String?
+    @Option(help: "Leave out the images listed in this file (e.g. the validation split).") var excludeList: String?
+    @Option(help: "At most this many calibration images (spread evenly over the sorted folder).") var maxImages = 16
+    @Option(help: "Calibration method: minmax, percentile, entropy, or auto (measure each; needs --eval-*).")
+    var method = "percentile"
+    @Option(help: "Percentile of |x| kept by the percentile method.") var percentile = 99.99
+    @Option(help: "Labeled images to measure the methods on (auto) and to report accuracy.") var evalImages: String?
+    @Option(help: "Masks of --eval-images (X.png).") var evalMasks: String?
+    @Option(help: "Only these evaluation images (list file).") var evalList: String?
+    @Option(help: "Model name recorded in outputs.") var name = "model"
+    @Option(help: "Model version recorded in outputs (default: date and time).") var modelVersion: String?
+    @Option(help: "Write the calibration record (images, activation ranges) as JSON here.") var record: String?
+    @Option(help: "Compute threads.") var threads = 2
+    @Option(help: "Output int8 model file.") var out: String
+
+    func run() throws {
+        let logger = Logger(label: "quantize")
+        qk_set_num_threads(Int32(max(1, threads)))
+        let net = try Checkpoint.loadSegmentationNet(path: model)
+        let include = try list.map { try DatasetLoader.readList($0) }
+        let exclude = try excludeList.map { try DatasetLoader.readList($0) } ?? []
+        var files = try DatasetLoader.imageFiles(in: calibration).filter {
+            let stem = (($0 as NSString).lastPathComponent as NSString).deletingPathExtension
+            return (include?.contains(stem) ?? true) && !exclude.contains(stem)
+        }
+        guard !files.isEmpty else { throw ValidationError("no calibration images in \(calibration)") }
+        if files.count > maxImages {
+            files = (0..<maxImages).map { files[$0 * files.count / maxImages] }
+        }
+        var tensors: [Tensor] = []
+        for path in files {
+            do {
+                let (img, _) = try ImageDecoder.decode(path: path)
+                tensors.append(Self.paddedTensor(img))
+            } catch { logger.warning("calibration image skipped: \(error)") }
+        }
+        guard !tensors.isEmpty else { throw ValidationError("no readable calibration images in \(calibration)") }
+        logger.info("calibrating on \(tensors.count) images from \(calibration)")
+
+        let graph = InferenceGraphBuilder.build(net)
+        let observers = try Quantizer.calibrate(graph: graph, images: tensors)
+        let version = modelVersion ?? Self.timestamp()
+        let sha = (try? SHA256.hex(fileAt: model)) ?? ""
+        func build(_ m: CalibrationMethod) throws -> QuantizedModel {
+            var options = Quantizer.Options()
+            options.method = m
+            options.percentile = percentile
+            options.name = name
+            options.version = version
+            let prov = QuantizationProvenance(method: m, percentile: percentile,
+                                              calibrationImages: files.map { ($0 as NSString).lastPathComponent },
+                                              sourceCheckpoint: (model as NSString).lastPathComponent, sourceCheckpointSHA256: sha,
+                                              created: ISO8601DateFormatter().string(from: Date()))
+            return try Quantizer.quantize(graph: graph, observers: observers, config: net.config, options: options, provenance: prov)
+        }
+
+        let evalSet: [TrainImage]? = try evalImages.map { dir in
+            guard let masks = evalMasks else { throw ValidationError("--eval-images needs --eval-masks") }
+            let inc = try evalList.map { try DatasetLoader.readList($0) }
+            return try DatasetLoader.loadLabeled(imageDir: dir, maskDir: masks, include: inc) { logger.notice("\($0)") }
+        }
+        let methods: [CalibrationMethod]
+        if method == "auto" {
+            guard evalSet != nil else { throw ValidationError("--method auto needs --eval-images and --eval-masks") }
+            methods = CalibrationMethod.allCases
+        } else {
+            guard let m = CalibrationMethod(rawValue: method) else {
+                throw ValidationError("unknown method '\(method)' (minmax, percentile, entropy, auto)")
+            }
+            methods = [m]
+        }
+        var best: (QuantizedModel, Double)?
+        for m in methods {
+            let q = try build(m)
+            if let set = evalSet {
+                let r = try Int8Evaluator.evaluate(q, images: set, fp32: net)
+                let score = r.metrics.paperMeanIoU ?? r.metrics.meanIoU()
+                print(String(format: "%@: int8 mIoU %.4f%@, fp32 mIoU %.4f, pixel agreement %.4f", m.rawValue,
+                             r.metrics.meanIoU(), r.metrics.paperMeanIoU.map { String(format: " (paper 4-class %.4f)", $0) } ?? "",
+                             r.fp32Metrics?.meanIoU() ?? .nan, r.agreement ?? .nan))
+                if best == nil || score > best!.1 { best = (q, score) }
+            } else {
+                best = (q, 0)
+            }
+        }
+        let chosen = best!.0
+        try QuantizedModelFile.save(chosen, to: out)
+        logger.info("wrote \(out) (\(chosen.info.provenance.method.rawValue) calibration, halo \(chosen.info.halo) px)")
+        if let record {
+            try CalibrationRecord(model: chosen, observers: observers).write(to: record)
+            logger.info("wrote calibration record \(record)")
+        }
+    }
+
+    /// The image as [1, 1, H, W] with H, W rounded up to 32 by edge replication.
+    static func paddedTensor(_ img: GrayImage) -> Tensor {
+        let a = InferenceGraph.alignment
+        let ph = (img.height + a - 1) / a * a, pw = (img.width + a - 1) / a * a
+        let t = Tensor([1, 1, ph, pw])
+        for y in 0..<ph {
+            let sy = min(y, img.height - 1)
+            for x in 0..<pw { t[y * pw + x] = img.pixels[sy * img.width + min(x, img.width - 1)] }
+        }
+        return t
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}

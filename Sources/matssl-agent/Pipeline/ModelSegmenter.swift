@@ -1,0 +1,29 @@
+import Foundation
+import MatSSLLite
+import QuantKernels
+
+/// The int8 MatSSL-Lite network as an `ImageSegmenter` (config `engine = "model"`): tiled,
+/// bounded-memory segmentation whose result does not depend on the tiling.
+final class ModelSegmenter: ImageSegmenter {
+    let model: QuantizedModel
+    let path: String
+    private let tiled: TiledSegmenter
+
+    /// Loads `path` (validated, checksummed) and sets the kernels' thread count.
+    init(path: String, threads: Int) throws {
+        model = try QuantizedModelFile.load(path: path)
+        self.path = path
+        qk_set_num_threads(Int32(max(1, threads)))
+        tiled = TiledSegmenter(model: model)
+    }
+
+    var modelName: String { model.info.name }
+    var modelVersion: String { model.info.version }
+    var classNames: [String] { model.classNames }
+    var palette: [RGB8] { model.palette }
+
+    func segment(_ image: GrayImage) throws -> LabelMask { try tiled.segment(image) }
+
+    /// Streams the file's rows instead of decoding it whole (large TIFFs).
+    func segment(reader: ImageRowReader) throws -> LabelMask { try tiled.segment(reader: reader) }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import MatSSLLite
+
+/// Writes the outputs of one segmented image: the class-id mask (palette PNG), the overlay (class
+/// colours over the micrograph, with legend and — when the pixel size is known — a scale bar), the
+/// phase statistics JSON and, on request, the per-object CSV. Every file is written atomically; the
+/// stats JSON is written last and marks the set complete.
+///
+/// The overlay is rendered in bands of rows read from `rows`, so a 4096×4096 image never needs its
+/// float pixels in memory at once.
+struct ResultWriter {
+    var classNames: [String]
+    var palette: [RGB8]
+    var statistics: StatisticsOptions
+    var writeOverlay = true
+    var writeObjects = false
+    /// Rows per overlay band.
+    var bandRows = 256
+
+    struct Written {
+        var statistics: ImageStatistics
+    }
+
+    /// - Parameters:
+    ///   - rows: returns image rows `[y, y + count)` as a `GrayImage` (called top to bottom).
+    ///   - pixelSize: resolved pixel size (file, config) or nil.
+    func write(mask: LabelMask, rows: (Int, Int) throws -> GrayImage, pixelSize: PixelSize?, provenance: ImageProvenance,
+               outputs: OutputPaths) throws -> Written {
+        try outputs.createDirectory()
+        try MaskCodec.writePalettePNG(mask, palette: palette, to: outputs.mask)
+        if writeOverlay {
+            var overlay = RGBImage(width: mask.width, height: mask.height,
+                                   pixels: [UInt8](repeating: 0, count: mask.width * mask.height * 3))
+            var y = 0
+            while y < mask.height {
+                let n = min(bandRows, mask.height - y)
+                let band = try rows(y, n)
+                let m = LabelMask(width: mask.width, height: n,
+                                  labels: Array(mask.labels[(y * mask.width)..<((y + n) * mask.width)]))
+                let rgb = OverlayRenderer.render(image: band, mask: m, palette: palette)
+                overlay.pixels.replaceSubrange((y * mask.width * 3)..<((y + n) * mask.width * 3), with: rgb.pixels)
+                y += n
+            }
+            OverlayAnnotator.annotate(&overlay, classNames: classNames, palette: palette, pixelSize: pixelSize,
+                                      options: .init(bottomReservedRows: statistics.dataBarRows))
+            try PNGWriter.writeRGB(overlay, to: outputs.overlay)
+        } else {
+            outputs.remove([outputs.overlay])
+        }
+        let stats: ImageStatistics
+        if writeObjects {
+            let r = try PhaseStatistics.computeWithObjects(mask: mask, classNames: classNames, pixelSize: pixelSize,
+                                                           options: statistics, provenance: provenance)
+            try StatisticsFiles.writeObjectsCSV(r.objects, classNames: classNames, pixelSize: pixelSize, to: outputs.objects)
+            stats = r.statistics
+        } else {
+            stats = try PhaseStatistics.compute(mask: mask, classNames: classNames, pixelSize: pixelSize, options: statistics,
+                                                provenance: provenance)
+        }
+        try StatisticsFiles.writeJSON(stats, to: outputs.stats)
+        return Written(statistics: stats)
+    }
+}

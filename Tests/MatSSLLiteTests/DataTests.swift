@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import MatSSLLite
+
+@Suite struct DataTests {
+    @Test func maskOneRowShortIsCroppedAndReported() throws {
+        let img = (w: 4, h: 3, pixels: [Float](repeating: 0.5, count: 12))
+        let mask = (w: 4, h: 2, labels: [UInt8](repeating: 1, count: 8))
+        let (t, msg) = try reconcileImageAndMask(name: "m15", image: img, mask: mask)
+        #expect(t.width == 4 && t.height == 2 && t.labels!.count == 8)
+        #expect(msg?.contains("cropped to 4×2") == true)
+        #expect(throws: DataError.self) { _ = try reconcileImageAndMask(name: "x", image: img, mask: (w: 40, h: 30, labels: [UInt8](repeating: 0, count: 1200))) }
+    }
+
+    @Test func segmentationCropKeepsPixelsAndLabelsAligned() {
+        // Label = 1 exactly where the pixel is bright: any flip/rotation must keep them paired.
+        var px = [Float](repeating: 0.2, count: 40 * 40), lb = [UInt8](repeating: 0, count: 40 * 40)
+        for y in 0..<40 { for x in 0..<40 where (x * 7 + y * 3) % 5 == 0 { px[y * 40 + x] = 1; lb[y * 40 + x] = 1 } }
+        let img = TrainImage(name: "t", width: 40, height: 40, floatPixels: px, labels: lb)
+        var out = [Float](repeating: 0, count: 32 * 32), labels = [UInt8](repeating: 0, count: 32 * 32)
+        for seed in 0..<16 {
+            var rng = RandomState(seed: UInt64(seed))
+            Augment.segmentationCrop(img, size: 32, rng: &rng, ignore: 255, out: &out, labels: &labels)
+            let mean = out.reduce(0, +) / Float(out.count)
+            for i in 0..<out.count { #expect((out[i] > mean) == (labels[i] == 1)) }
+        }
+    }
+
+    @Test func sampleOrderVisitsEveryImageOncePerEpoch() {
+        var o = SampleOrder(count: 7, seed: 3)
+        let epoch0 = (0..<7).map { o.index($0) }, epoch1 = (7..<14).map { o.index($0) }
+        #expect(Set(epoch0) == Set(0..<7) && Set(epoch1) == Set(0..<7))
+        var o2 = SampleOrder(count: 7, seed: 3)
+        #expect((0..<14).map { o2.index($0) } == epoch0 + epoch1)
+    }
+}
