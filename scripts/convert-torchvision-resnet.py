@@ -69,7 +69,8 @@ def main():
     ap.add_argument("--mean", type=float, default=0.5); ap.add_argument("--std", type=float, default=0.25)
     ap.add_argument("--projector-hidden", type=int, default=512); ap.add_argument("--projector-dim", type=int, default=128)
     a = ap.parse_args()
-    sd = {k: v for k, v in read_any(a.src).items() if not k.startswith("fc.") and not k.endswith("num_batches_tracked")}
+    sd = {k: v for k, v in read_any(a.src).items()
+          if (k.startswith(("conv1.", "bn1.", "layer"))) and not k.endswith("num_batches_tracked")}
     if "conv1.weight" not in sd:
         sys.exit(f"{a.src}: no conv1.weight: not a torchvision ResNet state dict")
     w = sd["conv1.weight"]
