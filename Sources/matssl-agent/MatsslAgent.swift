@@ -18,6 +18,7 @@ struct MatsslAgent: ParsableCommand {
             EvaluateCommand.self,
             QuantizeCommand.self,
             SegmentCommand.self,
+            ExportCommand.self,
         ]
     )
 
