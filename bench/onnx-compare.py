@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Times matssl-agent's int8 segmentation against onnxruntime (fp32, int8 QDQ) and OpenVINO (int8)
+running the very same network with the same weights, and reports how far their masks agree.
+
+  bench/onnx-compare.py --fp32 models/metaldam.fp32.safetensors --int8 models/metaldam.int8.safetensors
+
+Creates bench/.venv (onnx, onnxruntime, openvino, numpy, pillow, tifffile from PyPI) on first use
+and re-executes itself there. See bench/README.md for what is measured and how.
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+VENV = os.path.join(HERE, ".venv")
+VPY = os.path.join(VENV, "bin", "python")
+
+
+def _ensure_venv():
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(VPY):
+        print(f"creating {VENV} ...", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([VPY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        subprocess.check_call([VPY, "-m", "pip", "install", "-q", "-r", os.path.join(HERE, "requirements.txt")])
+    os.execv(VPY, [VPY, os.path.abspath(__file__)] + sys.argv[1:])
+
+
+_ensure_venv()
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import openvino as ov  # noqa: E402
+from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,  # noqa: E402
+                                      QuantType, quantize_static)
+
+sys.path.insert(0, HERE)
+from bench_images import load_gray, make_big_tiff  # noqa: E402
+from matssl_onnx import build_onnx, read_safetensors  # noqa: E402
+
+DATA = os.path.join(ROOT, "..", "shared", "data", "metaldam", "labeled", "images")
+ENGINES = ["ours-int8", "ort-fp32", "ort-int8", "ov-int8"]
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+class _Calib(CalibrationDataReader):
+    def __init__(self, paths):
+        self.items = iter([{"image": load_gray(p)[0]} for p in paths])
+
+    def get_next(self):
+        return next(self.items, None)
+
+
+def calibration_images(int8_path, image_dir):
+    _, meta = read_safetensors(int8_path)
+    names = json.loads(meta["info"])["provenance"]["calibrationImages"]
+    paths = [os.path.join(image_dir, n) for n in names]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise SystemExit(f"calibration images of {int8_path} not found: {missing}")
+    return paths
+
+
+class OrtEngine:
+    def __init__(self, path, threads):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+    def __call__(self, x):
+        return self.sess.run(["labels"], {"image": x})[0][0]
+
+
+class OvEngine:
+    """OpenVINO CPU plugin on the QDQ model (runs it as int8), compiled per input shape."""
+    core = ov.Core()
+
+    def __init__(self, path, threads):
+        self.path, self.threads, self.compiled = path, threads, {}
+
+    def __call__(self, x):
+        shape = tuple(x.shape)
+        if shape not in self.compiled:
+            model = self.core.read_model(self.path)
+            model.reshape({model.input(0).get_any_name(): list(shape)})
+            self.compiled[shape] = self.core.compile_model(model, "CPU", {
+                "INFERENCE_NUM_THREADS": self.threads, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1})
+        req = self.compiled[shape].create_infer_request()
+        req.infer({0: x})
+        return req.get_output_tensor(0).data[0].copy()
+
+
+def run_ours(agent, int8, images, threads, runs, warmup, masks_dir):
+    cmd = [agent, "bench-segment", *images, "--model", int8, "--threads", ",".join(map(str, threads)),
+           "--runs", str(runs), "--warmup", str(warmup), "--masks", masks_dir]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def agree(a, b):
+    return float(np.mean(a == b))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fp32", default=os.path.join(ROOT, "models", "metaldam.fp32.safetensors"))
+    ap.add_argument("--int8", default=os.path.join(ROOT, "models", "metaldam.int8.safetensors"))
+    ap.add_argument("--agent", default=os.path.join(ROOT, ".build", "release", "matssl-agent"))
+    ap.add_argument("--image-dir", default=DATA)
+    ap.add_argument("--images", default="micrograph12.jpg,micrograph22.jpg,micrograph26.jpg",
+                    help="comma-separated micrographs in --image-dir (timed and compared)")
+    ap.add_argument("--big", type=int, default=4096, help="side of the generated 16-bit TIFF (0 = skip)")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds; engines alternate within each round")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per engine, image, thread count, round")
+    ap.add_argument("--big-runs", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--calibration", choices=["minmax", "entropy", "percentile"], default="minmax")
+    ap.add_argument("--workdir", default=None, help="where ONNX models, masks and the TIFF go (default: a temp dir)")
+    ap.add_argument("--markdown", default=None, help="write the markdown report here")
+    ap.add_argument("--json", default=None, help="write raw results as JSON here")
+    args = ap.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    work = args.workdir or tempfile.mkdtemp(prefix="matssl-onnx-")
+    os.makedirs(work, exist_ok=True)
+    for p in (args.fp32, args.int8, args.agent):
+        if not os.path.exists(p):
+            raise SystemExit(f"not found: {p}")
+
+    # 1. Models.
+    fp32_onnx, int8_onnx = os.path.join(work, "model.fp32.onnx"), os.path.join(work, "model.int8.qdq.onnx")
+    model, cfg = build_onnx(args.fp32)
+    onnx.save(model, fp32_onnx)
+    calib = calibration_images(args.int8, args.image_dir)
+    log(f"quantize_static (QDQ, per-channel, u8/s8, {args.calibration}) on {[os.path.basename(c) for c in calib]}")
+    method = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
+              "percentile": CalibrationMethod.Percentile}[args.calibration]
+    quantize_static(fp32_onnx, int8_onnx, _Calib(calib), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=method)
+
+    # 2. Inputs.
+    images = [os.path.join(args.image_dir, n) for n in args.images.split(",") if n]
+    small = {os.path.basename(p): p for p in images}
+    big = None
+    if args.big:
+        big = os.path.join(work, f"mosaic{args.big}.tif")
+        if not os.path.exists(big):
+            make_big_tiff(big, images, args.big)
+    inputs = {n: load_gray(p) for n, p in small.items()}
+    if big:
+        inputs[os.path.basename(big)] = load_gray(big)
+
+    # 3. Engines, per thread count (sessions kept across rounds).
+    makers = {"ort-fp32": lambda t: OrtEngine(fp32_onnx, t), "ort-int8": lambda t: OrtEngine(int8_onnx, t),
+              "ov-int8": lambda t: OvEngine(int8_onnx, t)}
+    engines = {(e, t): makers[e](t) for t in threads for e in makers}
+    times = {}   # (engine, image, threads) -> [ms]
+    masks = {}   # (engine, image) -> labels [h, w] (from the 1-thread runs)
+    ours_meta = {}
+    masks_dir = os.path.join(work, "ours-masks")
+    load_before = loadavg()
+    log(f"load average before: {load_before}")
+    groups = [(list(small.values()), args.runs)] + ([([big], args.big_runs)] if big else [])
+    for r in range(args.rounds):
+        for paths, runs in groups:
+            log(f"round {r + 1}/{args.rounds}: ours on {len(paths)} image(s)")
+            rep = run_ours(args.agent, args.int8, paths, threads, runs, args.warmup, masks_dir)
+            ours_meta = {k: rep[k] for k in ("model", "modelVersion", "tier")}
+            for res in rep["results"]:
+                times.setdefault(("ours-int8", res["image"], res["threads"]), []).extend(res["ms"])
+            for t in threads:
+                for e in makers:
+                    log(f"round {r + 1}/{args.rounds}: {e}, {t} thread(s), {len(paths)} image(s)")
+                    for p in paths:
+                        name = os.path.basename(p)
+                        x, h, w = inputs[name]
+                        for _ in range(args.warmup):
+                            y = engines[(e, t)](x)
+                        for _ in range(runs):
+                            t0 = time.perf_counter()
+                            y = engines[(e, t)](x)
+                            times.setdefault((e, name, t), []).append((time.perf_counter() - t0) * 1000)
+                        masks[(e, name)] = np.asarray(y)[:h, :w]
+    load_after = loadavg()
+    for name, (x, h, w) in inputs.items():
+        raw = np.fromfile(os.path.join(masks_dir, os.path.splitext(name)[0] + ".labels.u8"), np.uint8)
+        masks[("ours-int8", name)] = raw.reshape(h, w)
+
+    # 4. Report.
+    pairs = [("ours-int8", "ort-fp32"), ("ours-int8", "ort-int8"), ("ours-int8", "ov-int8"),
+             ("ort-int8", "ort-fp32"), ("ov-int8", "ort-fp32"), ("ov-int8", "ort-int8")]
+    agreement = {f"{a} vs {b}": {n: agree(masks[(a, n)], masks[(b, n)]) for _, n in enumerate(inputs)}
+                 for a, b in pairs}
+    rows = []
+    for name, (x, h, w) in inputs.items():
+        for t in threads:
+            ours = min(times[("ours-int8", name, t)])
+            for e in ENGINES:
+                ms = times[(e, name, t)]
+                rows.append({"image": name, "size": f"{w}×{h}", "threads": t, "engine": e, "runs": len(ms),
+                             "best_ms": min(ms), "median_ms": statistics.median(ms),
+                             "speedup_of_ours": min(ms) / ours})
+    env = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "cpu": cpu_model(), "nproc": os.cpu_count(), "load_before": load_before, "load_after": load_after,
+           "onnxruntime": ort.__version__, "openvino": ov.__version__, "onnx": onnx.__version__,
+           "ours": ours_meta, "fp32": os.path.basename(args.fp32), "int8": os.path.basename(args.int8),
+           "calibration": [os.path.basename(c) for c in calib], "ort_calibration": args.calibration,
+           "rounds": args.rounds, "runs": args.runs, "big_runs": args.big_runs, "warmup": args.warmup}
+    md = markdown(env, rows, agreement)
+    print(md)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(md)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"env": env, "rows": rows, "agreement": agreement}, f, indent=1)
+
+
+def markdown(env, rows, agreement):
+    o = [f"Run {env['date']} on {env['cpu']} ({env['nproc']} vCPUs); load average before/after: "
+         f"{env['load_before']} / {env['load_after']}.",
+         f"Models: `{env['int8']}` (ours, {env['ours'].get('model')} {env['ours'].get('modelVersion')}, "
+         f"int8 kernel tier `{env['ours'].get('tier')}`) and `{env['fp32']}` → ONNX; onnxruntime "
+         f"{env['onnxruntime']} int8 = `quantize_static` QDQ, per-channel s8 weights, u8 activations, "
+         f"{env['ort_calibration']} calibration on {', '.join(env['calibration'])}; OpenVINO {env['openvino']} "
+         "runs that QDQ model. Times: best and median of "
+         f"{env['rounds']} rounds × {env['runs']} runs (4096² image: {env['rounds']} × {env['big_runs']}), "
+         f"{env['warmup']} warm-up per round, engines alternating within each round. Ours = "
+         "`matssl-agent bench-segment` (TiledSegmenter.segment only; decode outside the clock); the "
+         "others = one `run` of the whole image (input already decoded and padded; argmax in the graph).",
+         "", "| image | threads | engine | best ms | median ms | engine ÷ ours (best) |",
+         "|---|---:|---|---:|---:|---:|"]
+    for r in rows:
+        o.append(f"| {r['image']} {r['size']} | {r['threads']} | {r['engine']} | {r['best_ms']:.0f} | "
+                 f"{r['median_ms']:.0f} | {r['speedup_of_ours']:.2f} |")
+    names = list(next(iter(agreement.values())).keys())
+    o += ["", "Pixel agreement of the masks (fraction of pixels with the same class):", "",
+          "| pair | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for pair, per in agreement.items():
+        o.append(f"| {pair} | " + " | ".join(f"{per[n] * 100:.2f}%" for n in names) + " |")
+    return "\n".join(o) + "\n"
+
+
+if __name__ == "__main__":
+    main()
