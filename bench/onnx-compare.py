@@ -49,7 +49,7 @@ sys.path.insert(0, HERE)
 from bench_images import load_gray, make_big_tiff  # noqa: E402
 from matssl_onnx import build_onnx, read_safetensors  # noqa: E402
 
-DATA = os.path.join(ROOT, "..", "shared", "data", "metaldam", "labeled", "images")
+DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "metaldam", "labeled", "images"))
 ENGINES = ["ours-int8", "ort-fp32", "ort-int8", "ov-int8"]
 
 
@@ -129,6 +129,38 @@ def run_ours(agent, int8, images, threads, runs, warmup, masks_dir):
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr}")
     return json.loads(out.stdout)
+
+
+def fp32_check(agent, fp32, image_dir, names, onnx_masks, classes):
+    """Our fp32 forward (`matssl-agent evaluate`, whole image) vs the ONNX fp32 graph, compared through
+    the confusion matrix against the ground-truth masks: identical matrices = identical predictions
+    (up to pixels whose errors cancel). Returns a dict with both matrices and the L1 difference / 2."""
+    mask_dir = os.path.join(os.path.dirname(os.path.normpath(image_dir)), "masks")
+    if not os.path.isdir(mask_dir):
+        return None
+    from PIL import Image
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(os.path.splitext(n)[0] for n in names) + "\n")
+        lst = f.name
+    cmd = [agent, "evaluate", "--model", fp32, "--images", image_dir, "--masks", mask_dir, "--list", lst,
+           "--json", "--threads", "2"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    os.unlink(lst)
+    if out.returncode != 0:
+        log(f"fp32 check skipped: {' '.join(cmd)} failed: {out.stderr[-500:]}")
+        return None
+    ours = json.loads(out.stdout.strip().splitlines()[-1])["confusion"]
+    conf = np.zeros((classes, classes), np.int64)
+    for n in names:
+        truth = np.asarray(Image.open(os.path.join(mask_dir, os.path.splitext(n)[0] + ".png")))
+        pred = onnx_masks[n]
+        h, w = min(truth.shape[0], pred.shape[0]), min(truth.shape[1], pred.shape[1])
+        t, p = truth[:h, :w].ravel().astype(np.int64), pred[:h, :w].ravel().astype(np.int64)
+        ok = (t < classes) & (p < classes)
+        conf += np.bincount(t[ok] * classes + p[ok], minlength=classes * classes).reshape(classes, classes)
+    diff = int(np.abs(conf.ravel() - np.asarray(ours)).sum())
+    return {"images": names, "ours_confusion": ours, "onnx_confusion": conf.ravel().tolist(),
+            "pixels": int(conf.sum()), "l1_diff": diff}
 
 
 def agree(a, b):
@@ -220,6 +252,10 @@ def main():
         raw = np.fromfile(os.path.join(masks_dir, os.path.splitext(name)[0] + ".labels.u8"), np.uint8)
         masks[("ours-int8", name)] = raw.reshape(h, w)
 
+    log("fp32 check: our fp32 forward (evaluate) vs ONNX fp32")
+    check = fp32_check(args.agent, args.fp32, args.image_dir, list(small),
+                       {n: masks[("ort-fp32", n)] for n in small}, len(cfg["classNames"]))
+
     # 4. Report.
     pairs = [("ours-int8", "ort-fp32"), ("ours-int8", "ort-int8"), ("ours-int8", "ov-int8"),
              ("ort-int8", "ort-fp32"), ("ov-int8", "ort-fp32"), ("ov-int8", "ort-int8")]
@@ -240,17 +276,17 @@ def main():
            "ours": ours_meta, "fp32": os.path.basename(args.fp32), "int8": os.path.basename(args.int8),
            "calibration": [os.path.basename(c) for c in calib], "ort_calibration": args.calibration,
            "rounds": args.rounds, "runs": args.runs, "big_runs": args.big_runs, "warmup": args.warmup}
-    md = markdown(env, rows, agreement)
+    md = markdown(env, rows, agreement, check)
     print(md)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(md)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"env": env, "rows": rows, "agreement": agreement}, f, indent=1)
+            json.dump({"env": env, "rows": rows, "agreement": agreement, "fp32_check": check}, f, indent=1)
 
 
-def markdown(env, rows, agreement):
+def markdown(env, rows, agreement, check):
     o = [f"Run {env['date']} on {env['cpu']} ({env['nproc']} vCPUs); load average before/after: "
          f"{env['load_before']} / {env['load_after']}.",
          f"Models: `{env['int8']}` (ours, {env['ours'].get('model')} {env['ours'].get('modelVersion')}, "
@@ -272,6 +308,11 @@ def markdown(env, rows, agreement):
           "| pair | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for pair, per in agreement.items():
         o.append(f"| {pair} | " + " | ".join(f"{per[n] * 100:.2f}%" for n in names) + " |")
+    if check:
+        o += ["", f"fp32 check (same network?): confusion matrix vs ground truth of our fp32 forward "
+              f"(`matssl-agent evaluate`, whole image) and of the ONNX fp32 graph on {', '.join(check['images'])}: "
+              f"{check['pixels']} pixels, L1 difference of the matrices {check['l1_diff']} "
+              f"({'identical' if check['l1_diff'] == 0 else 'not identical'})."]
     return "\n".join(o) + "\n"
 
 
