@@ -102,6 +102,9 @@ class OrtEngine:
     def __call__(self, x):
         return self.sess.run(["labels"], {"image": x})[0][0]
 
+    def prepare(self, x):
+        pass
+
 
 class OvEngine:
     """OpenVINO CPU plugin on the QDQ model (runs it as int8), compiled per input shape."""
@@ -110,14 +113,19 @@ class OvEngine:
     def __init__(self, path, threads):
         self.path, self.threads, self.compiled = path, threads, {}
 
-    def __call__(self, x):
+    def prepare(self, x):
+        """Compiles for x's shape (outside the clock)."""
         shape = tuple(x.shape)
         if shape not in self.compiled:
             model = self.core.read_model(self.path)
             model.reshape({model.input(0).get_any_name(): list(shape)})
-            self.compiled[shape] = self.core.compile_model(model, "CPU", {
+            compiled = self.core.compile_model(model, "CPU", {
                 "INFERENCE_NUM_THREADS": self.threads, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1})
-        req = self.compiled[shape].create_infer_request()
+            self.compiled[shape] = compiled.create_infer_request()
+        return self.compiled[shape]
+
+    def __call__(self, x):
+        req = self.prepare(x)
         req.infer({0: x})
         return req.get_output_tensor(0).data[0].copy()
 
@@ -180,7 +188,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2, help="rounds; engines alternate within each round")
     ap.add_argument("--runs", type=int, default=3, help="timed runs per engine, image, thread count, round")
     ap.add_argument("--big-runs", type=int, default=1)
-    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs before each timed series")
+    ap.add_argument("--big-warmup", type=int, default=1)
     ap.add_argument("--calibration", choices=["minmax", "entropy", "percentile"], default="minmax")
     ap.add_argument("--workdir", default=None, help="where ONNX models, masks and the TIFF go (default: a temp dir)")
     ap.add_argument("--markdown", default=None, help="write the markdown report here")
@@ -226,11 +235,12 @@ def main():
     masks_dir = os.path.join(work, "ours-masks")
     load_before = loadavg()
     log(f"load average before: {load_before}")
-    groups = [(list(small.values()), args.runs)] + ([([big], args.big_runs)] if big else [])
+    groups = [(list(small.values()), args.runs, args.warmup)] + (
+        [([big], args.big_runs, args.big_warmup)] if big else [])
     for r in range(args.rounds):
-        for paths, runs in groups:
+        for paths, runs, warmup in groups:
             log(f"round {r + 1}/{args.rounds}: ours on {len(paths)} image(s)")
-            rep = run_ours(args.agent, args.int8, paths, threads, runs, args.warmup, masks_dir)
+            rep = run_ours(args.agent, args.int8, paths, threads, runs, warmup, masks_dir)
             ours_meta = {k: rep[k] for k in ("model", "modelVersion", "tier")}
             for res in rep["results"]:
                 times.setdefault(("ours-int8", res["image"], res["threads"]), []).extend(res["ms"])
@@ -240,7 +250,8 @@ def main():
                     for p in paths:
                         name = os.path.basename(p)
                         x, h, w = inputs[name]
-                        for _ in range(args.warmup):
+                        engines[(e, t)].prepare(x)
+                        for _ in range(warmup):
                             y = engines[(e, t)](x)
                         for _ in range(runs):
                             t0 = time.perf_counter()
@@ -275,7 +286,8 @@ def main():
            "onnxruntime": ort.__version__, "openvino": ov.__version__, "onnx": onnx.__version__,
            "ours": ours_meta, "fp32": os.path.basename(args.fp32), "int8": os.path.basename(args.int8),
            "calibration": [os.path.basename(c) for c in calib], "ort_calibration": args.calibration,
-           "rounds": args.rounds, "runs": args.runs, "big_runs": args.big_runs, "warmup": args.warmup}
+           "rounds": args.rounds, "runs": args.runs, "big_runs": args.big_runs, "warmup": args.warmup,
+           "big_warmup": args.big_warmup}
     md = markdown(env, rows, agreement, check)
     print(md)
     if args.markdown:
@@ -295,7 +307,7 @@ def markdown(env, rows, agreement, check):
          f"{env['ort_calibration']} calibration on {', '.join(env['calibration'])}; OpenVINO {env['openvino']} "
          "runs that QDQ model. Times: best and median of "
          f"{env['rounds']} rounds × {env['runs']} runs (4096² image: {env['rounds']} × {env['big_runs']}), "
-         f"{env['warmup']} warm-up per round, engines alternating within each round. Ours = "
+         f"{env['warmup']} (4096²: {env['big_warmup']}) untimed warm-up run(s) before each series, engines alternating within each round. Ours = "
          "`matssl-agent bench-segment` (TiledSegmenter.segment only; decode outside the clock); the "
          "others = one `run` of the whole image (input already decoded and padded; argmax in the graph).",
          "", "| image | threads | engine | best ms | median ms | engine ÷ ours (best) |",
