@@ -32,6 +32,7 @@ _ensure_venv()
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -181,7 +182,7 @@ def main():
     ap.add_argument("--int8", default=os.path.join(ROOT, "models", "metaldam.int8.safetensors"))
     ap.add_argument("--agent", default=os.path.join(ROOT, ".build", "release", "matssl-agent"))
     ap.add_argument("--image-dir", default=DATA)
-    ap.add_argument("--images", default="micrograph12.jpg,micrograph22.jpg,micrograph26.jpg",
+    ap.add_argument("--images", default="micrograph12.jpg,micrograph26.jpg,micrograph33.jpg",
                     help="comma-separated micrographs in --image-dir (timed and compared)")
     ap.add_argument("--big", type=int, default=4096, help="side of the generated 16-bit TIFF (0 = skip)")
     ap.add_argument("--threads", default="1,2")
@@ -228,7 +229,8 @@ def main():
     # 3. Engines, per thread count (sessions kept across rounds).
     makers = {"ort-fp32": lambda t: OrtEngine(fp32_onnx, t), "ort-int8": lambda t: OrtEngine(int8_onnx, t),
               "ov-int8": lambda t: OvEngine(int8_onnx, t)}
-    engines = {(e, t): makers[e](t) for t in threads for e in makers}
+    # Engines are created per round, thread count and image group and dropped after use (outside the
+    # clock): onnxruntime's arena keeps ~4 GB per session after a 4096² whole-image run.
     times = {}   # (engine, image, threads) -> [ms]
     masks = {}   # (engine, image) -> labels [h, w] (from the 1-thread runs)
     ours_meta = {}
@@ -247,17 +249,20 @@ def main():
             for t in threads:
                 for e in makers:
                     log(f"round {r + 1}/{args.rounds}: {e}, {t} thread(s), {len(paths)} image(s)")
+                    engine = makers[e](t)
                     for p in paths:
                         name = os.path.basename(p)
                         x, h, w = inputs[name]
-                        engines[(e, t)].prepare(x)
+                        engine.prepare(x)
                         for _ in range(warmup):
-                            y = engines[(e, t)](x)
+                            y = engine(x)
                         for _ in range(runs):
                             t0 = time.perf_counter()
-                            y = engines[(e, t)](x)
+                            y = engine(x)
                             times.setdefault((e, name, t), []).append((time.perf_counter() - t0) * 1000)
                         masks[(e, name)] = np.asarray(y)[:h, :w]
+                    del engine
+                    gc.collect()
     load_after = loadavg()
     for name, (x, h, w) in inputs.items():
         raw = np.fromfile(os.path.join(masks_dir, os.path.splitext(name)[0] + ".labels.u8"), np.uint8)

@@ -15,7 +15,7 @@ threads="1 2"
 repeat=2
 out=""
 images_dir="$root/../shared/data/metaldam/labeled/images"
-micrographs="micrograph12.jpg micrograph22.jpg micrograph26.jpg"
+micrographs="micrograph12.jpg micrograph26.jpg micrograph33.jpg"
 while [ $# -gt 0 ]; do
   case "$1" in
     --agent) agent="$2"; shift 2 ;;
