@@ -2,6 +2,7 @@
 # Peak RSS and end-to-end time of `matssl-agent segment` (decode + int8 segmentation + mask, overlay
 # and stats written), int8 model, 1 and 2 threads:
 #   - a generated 4096×4096 16-bit TIFF (mosaic of MetalDAM micrographs), bar: peak RSS ≤ 150 MB;
+#     (also with --no-overlay, to separate the overlay's share);
 #   - 1024×703 MetalDAM micrographs (ms per image as printed by `segment`).
 # Usage: bench/segment-memory.sh [--agent PATH] [--model PATH] [--threads "1 2"] [--repeat N] [--out FILE.md]
 # Needs GNU time (/usr/bin/time; Debian package `time`) and bench/.venv (made by bench/onnx-compare.py)
@@ -48,11 +49,11 @@ report="$work/report.md"
   echo "|---|---:|---:|---:|---:|"
 } > "$report"
 
-run_one() { # label threads files...
+run_one() { # label threads [segment options and] files...
   local label="$1" t="$2"; shift 2
   local log="$work/time.log" outdir="$work/out"
   rm -rf "$outdir"
-  /usr/bin/time -v "$agent" segment "$@" --model "$model" --threads "$t" --out "$outdir" \
+  /usr/bin/time -v "$agent" segment --model "$model" --threads "$t" --out "$outdir" "$@" \
       > "$work/stdout" 2> "$log" || { cat "$log" >&2; echo "segment failed" >&2; exit 1; }
   local rss wall ms
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$log")
@@ -64,6 +65,7 @@ run_one() { # label threads files...
 for r in $(seq "$repeat"); do
   for t in $threads; do
     run_one "4096×4096 16-bit TIFF" "$t" "$tiff"
+    run_one "4096×4096 16-bit TIFF, --no-overlay" "$t" --no-overlay "$tiff"
     run_one "${#files[@]} × 1024×703 JPEG" "$t" "${files[@]}"
   done
 done
