@@ -21,16 +21,19 @@ struct BenchSegmentCommand: ParsableCommand {
     @Option(help: "Untimed warm-up runs per image and thread count.") var warmup = 1
     @Option(help: "Write each image's labels as raw bytes to DIR/<name>.labels.u8.") var masks: String?
     @Option(help: "Refuse images with more pixels than this.") var maxPixels = 268_435_456
+    @Option(help: "Tile budget in pixels incl. halo (default: the model's) — trades memory for less halo overlap.")
+    var tilePixelBudget: Int?
 
     struct Timing: Encodable {
         var image: String, width: Int, height: Int, threads: Int, tiles: Int
         var runs: Int, bestMs: Double, medianMs: Double, ms: [Double]
     }
     struct Report: Encodable {
-        var model: String, modelVersion: String, tier: String, results: [Timing]
+        var model: String, modelVersion: String, tier: String, tilePixelBudget: Int, halo: Int, results: [Timing]
     }
 
     func validate() throws {
+        if let b = tilePixelBudget, b < 1 { throw ValidationError("--tile-pixel-budget must be positive") }
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be ≥ 1 and --warmup ≥ 0") }
         guard !threadCounts.isEmpty, threadCounts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--threads must be comma-separated positive integers, got '\(threads)'")
@@ -42,7 +45,7 @@ struct BenchSegmentCommand: ParsableCommand {
     func run() throws {
         let path = try ModelLocator.resolve(model)
         let quantized = try QuantizedModelFile.load(path: path)
-        let segmenter = TiledSegmenter(model: quantized)
+        let segmenter = TiledSegmenter(model: quantized, tilePixelBudget: tilePixelBudget)
         if let dir = masks { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var results: [Timing] = []
         for image in images {
@@ -71,7 +74,8 @@ struct BenchSegmentCommand: ParsableCommand {
             }
         }
         let report = Report(model: quantized.info.name, modelVersion: quantized.info.version,
-                            tier: String(cString: qk_int8_tier_name(qk_int8_active_tier())), results: results)
+                            tier: String(cString: qk_int8_tier_name(qk_int8_active_tier())),
+                            tilePixelBudget: segmenter.tilePixelBudget, halo: segmenter.halo, results: results)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         print(String(decoding: try enc.encode(report), as: UTF8.self))
     }
