@@ -35,7 +35,8 @@ struct BenchSegmentCommand: ParsableCommand {
     func validate() throws {
         if let b = tilePixelBudget, b < 1 { throw ValidationError("--tile-pixel-budget must be positive") }
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be ≥ 1 and --warmup ≥ 0") }
-        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ $0 >= 1 }) else {
+        guard !threadCounts.isEmpty, threadCounts.count == threads.split(separator: ",").count,
+              threadCounts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--threads must be comma-separated positive integers, got '\(threads)'")
         }
     }
