@@ -34,8 +34,14 @@ final class AgentDaemon: @unchecked Sendable {
         self.configPath = configPath
         self.config = config
         self.journal = try Journal(path: config.journalPath)
-        self.segmenter = try SegmenterFactory.make(config)
+        let built = try SegmenterFactory.build(config)
+        self.segmenter = built.segmenter
+        self.engineDescription = built.description
+        self.engineNotice = built.notice
     }
+
+    private let engineDescription: String
+    private let engineNotice: String?
 
     // MARK: - Flags (set from signal sources only)
 
@@ -69,7 +75,8 @@ final class AgentDaemon: @unchecked Sendable {
             logger.notice("\(requeued.count) file(s) interrupted by the last stop are back in the queue")
             for path in requeued { OutputPaths(image: path, folderName: config.outputFolder).removeStaleTemporaries() }
         }
-        logger.info("engine \(segmenter.modelName) \(segmenter.modelVersion); journal \(journal.path)")
+        if let engineNotice { logger.warning("\(engineNotice)") }
+        logger.notice("engine \(engineDescription); journal \(journal.path)")
 
         tracker = SettleTracker(
             settleTime: config.settleTime,
@@ -173,7 +180,7 @@ final class AgentDaemon: @unchecked Sendable {
                 progress: { [health] in health.beat() })
             let outcome = processor.process(item)
             health.count(outcome)
-            if outcome != .abandoned, cfg.writeResultsCSV {
+            if outcome != .abandoned, cfg.writeResultsCSV || cfg.htmlReport {
                 lock.lock(); dirtyFolders.insert((item.path as NSString).deletingLastPathComponent); lock.unlock()
             }
             if Date().timeIntervalSince(lastCSVRebuild) > 5 { rebuildDirtyCSVs() }
@@ -182,11 +189,15 @@ final class AgentDaemon: @unchecked Sendable {
     }
 
     private func rebuildDirtyCSVs() {
-        lock.lock(); let folders = dirtyFolders; dirtyFolders.removeAll(); let cfg = config; lock.unlock()
+        lock.lock(); let folders = dirtyFolders; dirtyFolders.removeAll(); let cfg = config, seg = segmenter; lock.unlock()
         lastCSVRebuild = Date()
+        let options = FolderResults.Options(config: cfg, palette: seg.palette)
         for folder in folders.sorted() {
-            do { try ResultsCSV.rebuild(folder: folder, outputFolder: cfg.outputFolder, journal: journal) } catch {
-                logger.error("cannot rebuild results.csv in '\(folder)': \(error)")
+            do {
+                let report = try FolderResults.rebuild(folder: folder, options: options, journal: journal)
+                for problem in report.problems { logger.warning("results of '\(folder)': \(problem)") }
+            } catch {
+                logger.error("cannot rebuild results.csv / index.html in '\(folder)': \(error)")
             }
         }
     }
@@ -198,9 +209,11 @@ final class AgentDaemon: @unchecked Sendable {
         defer { notifier.notify("READY=1") }
         let newConfig: AgentConfig
         let newSegmenter: ImageSegmenter
+        let built: SegmenterFactory.Built
         do {
             newConfig = try ConfigLoader.load(path: configPath)
-            newSegmenter = try SegmenterFactory.make(newConfig)
+            built = try SegmenterFactory.build(newConfig) // loads the model file again: a replaced model takes effect
+            newSegmenter = built.segmenter
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
             return
@@ -218,7 +231,8 @@ final class AgentDaemon: @unchecked Sendable {
         qk_blas_set_threads(Int32(applied.threads))
         tracker.setSettleTime(applied.settleTime)
         try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion])
-        logger.notice("reloaded configuration; engine \(newSegmenter.modelName) \(newSegmenter.modelVersion)")
+        if let notice = built.notice { logger.warning("\(notice)") }
+        logger.notice("reloaded configuration; engine \(built.description)")
         if applied.watchOptions.roots != old.watchOptions.roots || applied.watchOptions.filter != old.watchOptions.filter
             || applied.backend != old.backend || applied.pollInterval != old.pollInterval || applied.rescanInterval != old.rescanInterval {
             lock.lock(); let w = watcher; watcher = nil; lock.unlock()

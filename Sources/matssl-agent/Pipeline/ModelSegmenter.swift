@@ -4,7 +4,7 @@ import QuantKernels
 
 /// The int8 MatSSL-Lite network as an `ImageSegmenter` (config `engine = "model"`): tiled,
 /// bounded-memory segmentation whose result does not depend on the tiling.
-final class ModelSegmenter: ImageSegmenter {
+final class ModelSegmenter: StreamingSegmenter {
     let model: QuantizedModel
     let path: String
     private let tiled: TiledSegmenter
