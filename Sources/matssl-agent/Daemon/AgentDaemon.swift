@@ -69,6 +69,7 @@ final class AgentDaemon: @unchecked Sendable {
     /// Runs until SIGTERM/SIGINT; returns the exit status (0 on a clean stop).
     func run() throws -> Int32 {
         installSignalHandlers()
+        Self.boundHeapGrowth()
         qk_blas_set_threads(Int32(config.threads))
         let requeued = try journal.requeueInterrupted()
         if !requeued.isEmpty {
@@ -179,6 +180,7 @@ final class AgentDaemon: @unchecked Sendable {
                 shouldStop: { [weak self] in self?.isStopping ?? true },
                 progress: { [health] in health.beat() })
             let outcome = processor.process(item)
+            _ = glibcMallocTrim(0) // hand an image's buffers back before the idle wait
             health.count(outcome)
             if outcome != .abandoned, cfg.writeResultsCSV || cfg.htmlReport {
                 lock.lock(); dirtyFolders.insert((item.path as NSString).deletingLastPathComponent); lock.unlock()
@@ -200,6 +202,15 @@ final class AgentDaemon: @unchecked Sendable {
                 logger.error("cannot rebuild results.csv / index.html in '\(folder)': \(error)")
             }
         }
+    }
+
+    /// Multi-megabyte buffers (tile activations, row bands, masks, overlays) are mmapped and given
+    /// back to the kernel when freed, instead of glibc's dynamic threshold (up to 32 MiB) keeping
+    /// them in fragmented arenas: measured on a 4096×4096 TIFF, peak RSS otherwise creeps up
+    /// tile by tile and stays high after each image.
+    static func boundHeapGrowth() {
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 20)
     }
 
     // MARK: - Reload (SIGHUP)
@@ -278,3 +289,7 @@ final class AgentDaemon: @unchecked Sendable {
         return timer
     }
 }
+
+// <malloc.h> is not part of Swift's Glibc module.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
