@@ -45,6 +45,23 @@ if [[ ! -e /etc/matssl-agent/matssl-agent.toml ]]; then
 fi
 install -D -m 0644 docs/daemon.md "$PREFIX/share/doc/matssl-agent/daemon.md"
 
+# Shipped int8 models (engine "auto"/"model" finds them by name, e.g. model = "metaldam").
+models=0
+for m in models/*.int8.safetensors; do
+    [[ -e "$m" ]] || continue
+    if head -c 64 "$m" | grep -q '^version https://git-lfs'; then
+        echo "install.sh: $m is a Git LFS pointer, not the model: run 'git lfs pull' first" >&2; exit 1
+    fi
+    install -D -m 0644 "$m" "$PREFIX/share/matssl-agent/models/$(basename "$m")"
+    models=$((models + 1))
+done
+if [[ $models -eq 0 ]]; then
+    echo "install.sh: note: no models/*.int8.safetensors in this tree; engine \"auto\" will use the Otsu baseline" >&2
+elif [[ $PREFIX != /usr/local && $PREFIX != /usr ]]; then
+    echo "install.sh: note: models went to $PREFIX/share/matssl-agent/models, which the agent does not search:" \
+         "set segmentation.model to a file there" >&2
+fi
+
 unit=/etc/systemd/system/matssl-agent.service
 sed "s#/usr/local/bin/matssl-agent#$PREFIX/bin/matssl-agent#g" deploy/systemd/matssl-agent.service > "$unit"
 install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
