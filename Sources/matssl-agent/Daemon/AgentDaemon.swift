@@ -70,7 +70,6 @@ final class AgentDaemon: @unchecked Sendable {
     func run() throws -> Int32 {
         installSignalHandlers()
         Self.boundHeapGrowth()
-        qk_blas_set_threads(Int32(config.threads))
         let requeued = try journal.requeueInterrupted()
         if !requeued.isEmpty {
             logger.notice("\(requeued.count) file(s) interrupted by the last stop are back in the queue")
@@ -157,6 +156,7 @@ final class AgentDaemon: @unchecked Sendable {
     // MARK: - Worker
 
     private func workerLoop() {
+        var threads = 0
         while !isStopping {
             health.beat(busy: false)
             let item: QueuedFile?
@@ -174,6 +174,10 @@ final class AgentDaemon: @unchecked Sendable {
             }
             health.beat(busy: true)
             lock.lock(); let cfg = config, seg = segmenter; lock.unlock()
+            if cfg.threads != threads { // int8 kernels' pool and OpenBLAS: only ever changed here, between images
+                threads = cfg.threads
+                qk_set_num_threads(Int32(threads))
+            }
             let processor = ImageProcessor(
                 config: cfg, segmenter: seg, journal: journal, logger: logger,
                 rehint: { [weak self] in self?.tracker.hint($0) },
@@ -239,7 +243,6 @@ final class AgentDaemon: @unchecked Sendable {
         config = applied
         segmenter = newSegmenter
         lock.unlock()
-        qk_blas_set_threads(Int32(applied.threads))
         tracker.setSettleTime(applied.settleTime)
         try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion])
         if let notice = built.notice { logger.warning("\(notice)") }

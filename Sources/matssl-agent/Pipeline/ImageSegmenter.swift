@@ -30,7 +30,8 @@ struct SegmenterError: Error, CustomStringConvertible {
 
 /// Builds the segmenter the configuration names. Engines: "auto" (the int8 model when it resolves,
 /// else Otsu with a notice), "model" (int8 model; missing → error naming every place looked at),
-/// "otsu". Every call loads the model file afresh, so SIGHUP picks up a replaced model.
+/// "otsu". Every call loads the model file afresh, so SIGHUP picks up a replaced model. Thread
+/// counts are not touched here (the caller sets `qk_set_num_threads` where no inference runs).
 enum SegmenterFactory {
     static let engines: Set<String> = ["auto", "model", "otsu"]
 
@@ -72,7 +73,7 @@ enum SegmenterFactory {
     }
 
     private static func load(_ path: String, _ config: AgentConfig) throws -> ModelSegmenter {
-        do { return try ModelSegmenter(path: path, threads: config.threads) } catch {
+        do { return try ModelSegmenter(path: path, threads: nil) } catch {
             throw SegmenterError(description: "model '\(path)' cannot be loaded: \(error)")
         }
     }
