@@ -82,6 +82,9 @@ struct EndToEndModelTests {
         let html = try String(contentsOfFile: out.indexHTML, encoding: .utf8)
         #expect(html.contains("m1.png.thumb.png") && html.contains("m2.png.thumb.png"))
 
+        let status = try output(binary, ["status", "--config", config], environment: [:])
+        #expect(status.contains("model: tiny 1 from \(modelPath)"), "status said:\n\(status)")
+
         // Replace the model file, reload: new images use the new model; nothing is lost.
         try DaemonModelSupport.saveModel(to: modelPath, name: "tiny", version: "2")
         agent.kill(SIGHUP)
@@ -98,6 +101,9 @@ struct EndToEndModelTests {
         agent.kill(SIGHUP)
         #expect(DaemonTestSupport.waitUntil(timeout: 10) { agent.log.contains("uses the Otsu baseline") && agent.log.contains(models) },
                 "log:\n\(agent.log)")
+        let fallback = try output(binary, ["status", "--config", config], environment: [:])
+        #expect(fallback.contains("model: otsu-baseline 1") && fallback.contains("note: engine = \"auto\" uses the Otsu baseline"),
+                "status said:\n\(fallback)")
 
         agent.kill(SIGTERM)
         #expect(agent.waitExit(timeout: 20) == 0, "SIGTERM must exit 0; log:\n\(agent.log)")

@@ -38,10 +38,12 @@ final class AgentDaemon: @unchecked Sendable {
         self.segmenter = built.segmenter
         self.engineDescription = built.description
         self.engineNotice = built.notice
+        self.modelPath = built.modelPath
     }
 
     private let engineDescription: String
     private let engineNotice: String?
+    private let modelPath: String?
 
     // MARK: - Flags (set from signal sources only)
 
@@ -87,6 +89,7 @@ final class AgentDaemon: @unchecked Sendable {
         try startWatcher()
         try journal.setMeta(["pid": "\(getpid())", "started": ISO8601DateFormatter().string(from: Date()),
                              "model_name": segmenter.modelName, "model_version": segmenter.modelVersion, "config": configPath,
+                             "model_path": modelPath ?? "", "engine_notice": engineNotice ?? "",
                              "roots": config.roots.joined(separator: ":")])
         notifier.notify("READY=1\nSTATUS=watching \(config.roots.count) folder(s)")
         logger.notice("ready: watching \(config.roots.joined(separator: ", "))")
@@ -244,7 +247,8 @@ final class AgentDaemon: @unchecked Sendable {
         segmenter = newSegmenter
         lock.unlock()
         tracker.setSettleTime(applied.settleTime)
-        try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion])
+        try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion,
+                              "model_path": built.modelPath ?? "", "engine_notice": built.notice ?? ""])
         if let notice = built.notice { logger.warning("\(notice)") }
         logger.notice("reloaded configuration; engine \(built.description)")
         if applied.watchOptions.roots != old.watchOptions.roots || applied.watchOptions.filter != old.watchOptions.filter
