@@ -224,6 +224,17 @@ struct ModelEngineTests {
         #expect(stats.classes.map(\.className) == DaemonModelSupport.classNames)
         #expect(try journal.row(path: dir + "/m.png")?.modelVersion == "3")
         #expect(FileManager.default.fileExists(atPath: out.overlay))
+
+        // A truncated file fails while streaming: a decode error naming the file, no outputs left.
+        let good = try DaemonTestSupport.pngBytes(seed: 41, width: 80, height: 72)
+        DaemonTestSupport.write(good.prefix(good.count / 2), to: dir + "/t.png")
+        try journal.admit(path: dir + "/t.png", signature: try #require(FileSignature.of(path: dir + "/t.png")))
+        guard case .failed(let reason) = p.process(try #require(try journal.takeNext())) else {
+            Issue.record("a truncated file must fail"); return
+        }
+        #expect(reason.contains("t.png") && reason.contains("truncated") && !reason.contains("segmentation failed"), "\(reason)")
+        let t = OutputPaths(image: dir + "/t.png", folderName: "matssl")
+        #expect(FileManager.default.fileExists(atPath: t.error) && !FileManager.default.fileExists(atPath: t.mask))
     }
 
     @Test func aMissingModelIsAnErrorForModelAndANoticeForAuto() throws {
