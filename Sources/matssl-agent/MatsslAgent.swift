@@ -10,6 +10,7 @@ struct MatsslAgent: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self,
+            BenchKernelsCommand.self,
         ]
     )
 
