@@ -41,11 +41,11 @@ typedef struct {
 __attribute__((target(QK_TAMX)))
 void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad;
     const int kc = cp < 64 ? cp : 64, nk = cp / kc;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     size_t rowbytes = (size_t)qk_round_up(cx->rowlen * cp + 64, 64);
     uint8_t *buf = NULL;
     if (posix_memalign((void **)&buf, 64, rowbytes * KH) != 0) return;
@@ -68,7 +68,7 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob += 2) {
             const int two_oc = ob + 1 < nblk;
-            const int8_t *wb = cx->pw->blk_amx + (size_t)ob * bstride;
+            const int8_t *wb = cx->pwk->blk_amx + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += 32) {
                 const int two_px = ox0 + 16 < cx->ow;
                 _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);

@@ -18,10 +18,10 @@ static void widen_row(const uint8_t *src, uint16_t *dst, size_t n) {
 __attribute__((target("avx2")))
 void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G2 = cp / 2;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G2 = cp / 2;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;  /* in int16 elements */
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     const size_t rowelems = (size_t)cx->rowlen * cp;
     uint8_t *rows[64];
     uint16_t *rows16[64];
@@ -35,7 +35,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
         for (int k = 0; k < KH; k++) widen_row(rows[k], rows16[k], rowelems);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
-            const int16_t *wb = cx->pw->blk16 + (size_t)ob * bstride;
+            const int16_t *wb = cx->pwk->blk16 + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }

@@ -9,10 +9,10 @@
 static inline __attribute__((target(QK_T512), always_inline))
 void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, int ob0, const int NB, const int MB) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G = cp / 4;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G = cp / 4;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
-    const int8_t *wb = cx->pw->blk + (size_t)ob0 * bstride;
+    const int8_t *wb = cx->pwk->blk + (size_t)ob0 * bstride;
     for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
         __m512i acc[4][12];
 #pragma clang loop unroll(full)
@@ -60,7 +60,7 @@ void qk_int8_rows_avx512vnni(const qk_conv_ctx *cx, int y0, int y1) {
     uint8_t **rowp = p->kh <= 64 ? rows : malloc(sizeof(uint8_t *) * p->kh);
     if (!rowp) { free(buf); return; }
     for (int k = 0; k < p->kh; k++) rowp[k] = buf + rowbytes * k;
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     for (int y = y0; y < y1; y++) {
         qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;

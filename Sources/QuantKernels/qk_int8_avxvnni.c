@@ -9,10 +9,10 @@
 __attribute__((target(QK_TVNNI)))
 void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G = cp / 4;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G = cp / 4;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
     if (!rowp) return;
@@ -22,7 +22,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
         qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
-            const int8_t *wb = cx->pw->blk + (size_t)ob * bstride;
+            const int8_t *wb = cx->pwk->blk + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }

@@ -98,6 +98,17 @@ void qk_int8_fill_rows(const qk_conv_ctx *cx, int n, int oy, uint8_t *const *row
         int iy = oy * p->stride_h - p->pad_top + ky * cx->dil;
         if (iy < 0 || iy >= p->h) { memset(r, zp, (size_t)cx->rowlen * cp); continue; }
         const uint8_t *src = cx->in + ((size_t)n * p->h + iy) * p->w * cx->isx;
+        if (cx->fold) { /* r[ox][kx*cin + c] = image column ox*stride_w - pad_left + kx*dil */
+            memset(r, zp, (size_t)cx->rowlen * cp);
+            for (int ox = 0; ox < cx->ow; ox++) {
+                uint8_t *d = r + (size_t)ox * cp;
+                for (int kx = 0; kx < p->kw; kx++) {
+                    int ix = ox * p->stride_w - p->pad_left + kx * cx->dil;
+                    if (ix >= 0 && ix < p->w) memcpy(d + kx * cin, src + (size_t)ix * cx->isx, (size_t)cin);
+                }
+            }
+            continue;
+        }
         int x0 = p->pad_left < cx->rowlen ? p->pad_left : cx->rowlen; /* first in-image column */
         int x1 = p->pad_left + p->w < cx->rowlen ? p->pad_left + p->w : cx->rowlen;
         if (x0 > 0) memset(r, zp, (size_t)x0 * cp);
@@ -169,9 +180,15 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     cx->isx = p->in_pixel_stride ? p->in_pixel_stride : p->cin;
     cx->osx = p->out_pixel_stride ? p->out_pixel_stride : p->cout;
     cx->rsx = p->res_pixel_stride ? p->res_pixel_stride : p->cout;
-    cx->cpad = tier == QK_TIER_AMX ? pw->cpad_amx : pw->cpad;
     int owp = qk_round_up(cx->ow, 32);
-    cx->rowlen = (owp - 1) * p->stride_w + (p->kw - 1) * cx->dil + 2;
+    if (tier != QK_TIER_REF && pw->fold) {
+        cx->pwk = pw->fold; cx->kw = 1; cx->sw = 1; cx->fold = 1;
+        cx->rowlen = owp + 2;
+    } else {
+        cx->pwk = pw; cx->kw = p->kw; cx->sw = p->stride_w; cx->fold = 0;
+        cx->rowlen = (owp - 1) * p->stride_w + (p->kw - 1) * cx->dil + 2;
+    }
+    cx->cpad = tier == QK_TIER_AMX ? cx->pwk->cpad_amx : cx->pwk->cpad;
     int cp = pw->cout_pad;
     int32_t *beff = malloc(sizeof(int32_t) * cp);
     float *m = malloc(sizeof(float) * cp);

@@ -21,12 +21,19 @@ struct qk_packed_weights {
     int8_t *blk_amx;   /* AMX layout with cpad_amx (== blk when cpad_amx == cpad) */
     int16_t *blk16;    /* AVX2 layout */
     int32_t *wsum;     /* [cout] sum of weights per output channel */
+    /* For few input channels (the stem): the same weights folded along kw, i.e. a KH x 1 conv over
+     * kw*cin channels w'[o][ky][0][kx*cin + c] = w[o][ky][kx][c], so the VNNI/AMX K padding is paid
+     * once per kernel row instead of once per tap. NULL when folding would not save work. */
+    struct qk_packed_weights *fold;
 };
 
 /* Everything a tier's row function needs for one conv call. */
 typedef struct {
     const qk_conv_params *p;
     const qk_packed_weights *pw;
+    const qk_packed_weights *pwk; /* weights the fast kernels use: pw, or pw->fold */
+    int kw, sw;               /* kernel width / stride the fast kernels see (1, 1 when folded) */
+    int fold;                 /* rows are built folded: row[ox][kx*cin + c] */
     const uint8_t *in;
     const int32_t *bias;      /* [cout] user bias or NULL (reference) */
     const int32_t *beff;      /* [cout_pad] bias - in_zp * wsum (u8 out) or -in_zp*wsum (f32 out) */
