@@ -46,13 +46,11 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
     const int nblk = cx->pwk->cout_pad / 16;
-    size_t rowbytes = (size_t)qk_round_up(cx->rowlen * cp + 64, 64);
-    uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 64, rowbytes * KH) != 0) return;
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) return;
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
-    if (!rowp) { free(buf); return; }
-    for (int k = 0; k < KH; k++) rowp[k] = buf + rowbytes * k;
+    if (!rowp) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
     int32_t tmp[32 * 32] __attribute__((aligned(64)));
 
     qk_tilecfg cfg;
@@ -64,7 +62,7 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     _tile_loadconfig(&cfg);
 
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob += 2) {
             const int two_oc = ob + 1 < nblk;
@@ -104,5 +102,5 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     }
     _tile_release();
     if (rowp != rows) free(rowp);
-    free(buf);
+    qk_rowcache_free(&rc);
 }

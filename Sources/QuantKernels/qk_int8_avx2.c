@@ -25,13 +25,14 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
     const size_t rowelems = (size_t)cx->rowlen * cp;
     uint8_t *rows[64];
     uint16_t *rows16[64];
-    if (KH > 64) { qk_int8_rows_ref(cx, y0, y1); return; }  /* never in practice */
-    void *buf = qk_rows_alloc(cx, 1, rows);
+    if (KH > 64) { qk_int8_rows_ref(cx, y0, y1); return; }  /* kernels that tall: reference */
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) return;
     uint16_t *buf16 = NULL;
-    if (!buf || posix_memalign((void **)&buf16, 64, (rowelems + 64) * 2 * KH) != 0) { free(buf); return; }
+    if (posix_memalign((void **)&buf16, 64, (rowelems + 64) * 2 * KH) != 0) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
     for (int k = 0; k < KH; k++) rows16[k] = buf16 + (rowelems + 64) * k;
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rows);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rows);
         for (int k = 0; k < KH; k++) widen_row(rows[k], rows16[k], rowelems);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
@@ -66,6 +67,6 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
             }
         }
     }
-    free(buf);
+    qk_rowcache_free(&rc);
     free(buf16);
 }

@@ -53,16 +53,14 @@ void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, i
 __attribute__((target(QK_T512)))
 void qk_int8_rows_avx512vnni(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    size_t rowbytes = (size_t)qk_round_up(cx->rowlen * cx->cpad + 64, 64);
-    uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 64, rowbytes * p->kh) != 0) return;
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) return;
     uint8_t *rows[64];
     uint8_t **rowp = p->kh <= 64 ? rows : malloc(sizeof(uint8_t *) * p->kh);
-    if (!rowp) { free(buf); return; }
-    for (int k = 0; k < p->kh; k++) rowp[k] = buf + rowbytes * k;
+    if (!rowp) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
     const int nblk = cx->pwk->cout_pad / 16;
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         int ob = 0;
         for (; ob + 4 <= nblk; ob += 4) vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 4, 6);
@@ -74,5 +72,5 @@ void qk_int8_rows_avx512vnni(const qk_conv_ctx *cx, int y0, int y1) {
         }
     }
     if (rowp != rows) free(rowp);
-    free(buf);
+    qk_rowcache_free(&rc);
 }

@@ -15,11 +15,11 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
     const int nblk = cx->pwk->cout_pad / 16;
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
-    if (!rowp) return;
-    void *buf = qk_rows_alloc(cx, 1, rowp);
-    if (!buf) { if (rowp != rows) free(rowp); return; }
+    if (!rowp) { *cx->status = QK_ERR_NOMEM; return; }
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) { if (rowp != rows) free(rowp); return; }
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
             const int8_t *wb = cx->pwk->blk + (size_t)ob * bstride;
@@ -53,6 +53,6 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
             }
         }
     }
-    free(buf);
+    qk_rowcache_free(&rc);
     if (rowp != rows) free(rowp);
 }
