@@ -51,7 +51,16 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
     if (!rowp) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
-    int32_t tmp[32 * 32] __attribute__((aligned(64)));
+    /* int32 sums of one output row x 32 channels: the output stage runs after the whole row so
+     * its loads are far from the tile stores */
+    const int owp = qk_round_up(cx->ow, 32);
+    int32_t *acc = NULL;
+    if (posix_memalign((void **)&acc, 64, sizeof(int32_t) * 32 * (size_t)owp) != 0) {
+        qk_rowcache_free(&rc);
+        if (rowp != rows) free(rowp);
+        *cx->status = QK_ERR_NOMEM;
+        return;
+    }
 
     qk_tilecfg cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -88,19 +97,20 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
                         }
                     }
                 }
-                _tile_stored(0, tmp, 128);
-                _tile_stored(1, tmp + 16, 128);
-                _tile_stored(2, tmp + 16 * 32, 128);
-                _tile_stored(3, tmp + 16 * 32 + 16, 128);
-                int nv = cx->ow - ox0 < 32 ? cx->ow - ox0 : 32;
-                for (int m = 0; m < nv; m++) {
-                    qk512_out16(cx, _mm512_load_si512(tmp + m * 32), opix0 + ox0 + m, ob * 16);
-                    if (two_oc) qk512_out16(cx, _mm512_load_si512(tmp + m * 32 + 16), opix0 + ox0 + m, (ob + 1) * 16);
-                }
+                int32_t *t = acc + (size_t)ox0 * 32;
+                _tile_stored(0, t, 128);
+                _tile_stored(1, t + 16, 128);
+                _tile_stored(2, t + 16 * 32, 128);
+                _tile_stored(3, t + 16 * 32 + 16, 128);
+            }
+            for (int m = 0; m < cx->ow; m++) {
+                qk512_out16(cx, _mm512_load_si512(acc + m * 32), opix0 + m, ob * 16);
+                if (two_oc) qk512_out16(cx, _mm512_load_si512(acc + m * 32 + 16), opix0 + m, (ob + 1) * 16);
             }
         }
     }
     _tile_release();
+    free(acc);
     if (rowp != rows) free(rowp);
     qk_rowcache_free(&rc);
 }

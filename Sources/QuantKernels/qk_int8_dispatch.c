@@ -124,11 +124,9 @@ static void qk_fill_row(const qk_conv_ctx *cx, uint8_t *scratch, int n, int iy, 
     if (cp == cin && cx->isx == cin) {
         if (x1 > x0) memcpy(r + (size_t)x0 * cp, src, (size_t)(x1 - x0) * cp);
     } else {
-        for (int x = x0; x < x1; x++) {
-            uint8_t *d = r + (size_t)x * cp;
-            memcpy(d, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
-            for (int c = cin; c < cp; c++) d[c] = zp;
-        }
+        /* channels cin..cp-1 keep whatever they hold (set at init): their weights are zero */
+        for (int x = x0; x < x1; x++)
+            memcpy(r + (size_t)x * cp, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
     }
 }
 
@@ -146,6 +144,7 @@ int qk_rowcache_init(qk_rowcache *rc, const qk_conv_ctx *cx) {
         return QK_ERR_NOMEM;
     }
     for (int i = 0; i < rc->nslots; i++) rc->key[i] = -1;
+    memset(rc->buf, p->in_zp, rc->rowbytes * rc->nslots);
     return QK_OK;
 }
 
