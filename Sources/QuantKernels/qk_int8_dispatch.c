@@ -225,7 +225,8 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     cx->isx = p->in_pixel_stride ? p->in_pixel_stride : p->cin;
     cx->osx = p->out_pixel_stride ? p->out_pixel_stride : p->cout;
     cx->rsx = p->res_pixel_stride ? p->res_pixel_stride : p->cout;
-    int owp = qk_round_up(cx->ow, 32);
+    /* register tiles of up to 32 pixels may run past ow: rows cover every tile's reads */
+    int owp = qk_round_up(cx->ow, 32) + 32;
     if (tier != QK_TIER_REF && pw->fold) {
         cx->pwk = pw->fold; cx->kw = 1; cx->sw = 1; cx->fold = 1;
         cx->rowlen = owp + 2;
