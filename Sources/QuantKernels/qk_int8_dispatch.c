@@ -5,6 +5,7 @@
 #include "qk_blas.h"
 #include "qk_cpu.h"
 #include "qk_threadpool.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,13 @@ static int best_tier(void) {
 }
 
 static int g_tier = -2; /* -2: not initialised yet */
+static char g_env_problem[160];
+static volatile int g_env_problem_set = 0;
+
+const char *qk_int8_tier_env_problem(void) {
+    (void)qk_int8_active_tier();
+    return g_env_problem_set ? g_env_problem : NULL;
+}
 
 int qk_int8_active_tier(void) {
     int t = __atomic_load_n(&g_tier, __ATOMIC_ACQUIRE);
@@ -44,8 +52,20 @@ int qk_int8_active_tier(void) {
     t = best_tier();
     const char *env = getenv("QK_INT8_TIER");
     if (env && *env) {
+        int found = -1;
         for (int i = 0; i < QK_TIER_COUNT; i++)
-            if (strcmp(env, k_tier_names[i]) == 0 && qk_int8_tier_supported(i)) t = i;
+            if (strcmp(env, k_tier_names[i]) == 0) found = i;
+        if (found < 0) {
+            snprintf(g_env_problem, sizeof g_env_problem,
+                     "QK_INT8_TIER=%.40s is not one of ref, avx2, avxvnni, avx512vnni, amx; using %s", env, k_tier_names[t]);
+            g_env_problem_set = 1;
+        } else if (!qk_int8_tier_supported(found)) {
+            snprintf(g_env_problem, sizeof g_env_problem,
+                     "QK_INT8_TIER=%s: this CPU/OS lacks that tier; using %s", env, k_tier_names[t]);
+            g_env_problem_set = 1;
+        } else {
+            t = found;
+        }
     }
     int expected = -2;
     __atomic_compare_exchange_n(&g_tier, &expected, t, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);

@@ -51,6 +51,8 @@ struct BenchKernelsCommand: ParsableCommand {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
         print("load average at start: \(load) (other processes share these cores: compare against the peaks of this run)")
         print("cpu: \(Self.cpuModel()), OpenBLAS core \(String(cString: qk_blas_corename())), input \(dims[0])x\(dims[1]), model convs \(String(format: "%.2f", totalGop)) GOP (mult-add = 2 ops)")
+        print("active int8 tier (used by qk_int8_conv2d): \(String(cString: qk_int8_tier_name(qk_int8_active_tier())))")
+        if let problem = qk_int8_tier_env_problem() { print("warning: \(String(cString: problem))") }
         var peaks = Peaks.measure()
         print(String(format: "peaks (1 thread, start): vpdpbusd zmm %.0f GOPS, vpdpbusd ymm %.0f GOPS, FMA zmm %.0f GFLOPS, AMX tdpbusd %.0f GOPS",
                      peaks.vnni512, peaks.avxvnni, peaks.fma, peaks.amx))
