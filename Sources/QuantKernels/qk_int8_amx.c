@@ -103,10 +103,8 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
                 _tile_stored(2, t + 16 * 32, 128);
                 _tile_stored(3, t + 16 * 32 + 16, 128);
             }
-            for (int m = 0; m < cx->ow; m++) {
-                qk512_out16(cx, _mm512_load_si512(acc + m * 32), opix0 + m, ob * 16);
-                if (two_oc) qk512_out16(cx, _mm512_load_si512(acc + m * 32 + 16), opix0 + m, (ob + 1) * 16);
-            }
+            qk512_out_block(cx, acc, 32, cx->ow, opix0, ob * 16);
+            if (two_oc) qk512_out_block(cx, acc + 16, 32, cx->ow, opix0, (ob + 1) * 16);
         }
     }
     _tile_release();
