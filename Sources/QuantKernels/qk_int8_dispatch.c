@@ -122,8 +122,12 @@ static void qk_fill_row(const qk_conv_ctx *cx, uint8_t *scratch, int n, int iy, 
         int plen = cx->ow * p->stride_w + (p->kw - 1) * cx->dil + 1;
         memset(scratch, zp, (size_t)plen * cin + 64);
         int x1 = p->pad_left + p->w < plen ? p->pad_left + p->w : plen;
-        for (int x = p->pad_left; x < x1; x++)
-            memcpy(scratch + (size_t)x * cin, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
+        if (cx->isx == cin) {
+            if (x1 > p->pad_left) memcpy(scratch + (size_t)p->pad_left * cin, src, (size_t)(x1 - p->pad_left) * cin);
+        } else {
+            for (int x = p->pad_left; x < x1; x++)
+                for (int c = 0; c < cin; c++) scratch[(size_t)x * cin + c] = src[(size_t)(x - p->pad_left) * cx->isx + c];
+        }
         const size_t step = (size_t)p->stride_w * cin;
         if (cx->dil == 1 && cp == 8) {
             for (int ox = 0; ox < cx->ow; ox++) memcpy(r + (size_t)ox * 8, scratch + ox * step, 8);
@@ -145,8 +149,13 @@ static void qk_fill_row(const qk_conv_ctx *cx, uint8_t *scratch, int n, int iy, 
         if (x1 > x0) memcpy(r + (size_t)x0 * cp, src, (size_t)(x1 - x0) * cp);
     } else {
         /* channels cin..cp-1 keep whatever they hold (set at init): their weights are zero */
-        for (int x = x0; x < x1; x++)
-            memcpy(r + (size_t)x * cp, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
+        if (cin < 16) {
+            for (int x = x0; x < x1; x++)
+                for (int c = 0; c < cin; c++) r[(size_t)x * cp + c] = src[(size_t)(x - p->pad_left) * cx->isx + c];
+        } else {
+            for (int x = x0; x < x1; x++)
+                memcpy(r + (size_t)x * cp, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
+        }
     }
 }
 
