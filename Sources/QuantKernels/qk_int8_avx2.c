@@ -39,6 +39,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
             const int16_t *wb = cx->pwk->blk16 + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }
                 for (int ky = 0; ky < KH; ky++) {
                     const uint16_t *r = rows16[ky] + (size_t)ox0 * xs;
@@ -48,6 +49,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
                         for (int g = 0; g < G2; g++) {
                             __m256i w0 = _mm256_load_si256((const __m256i *)(wp + g * 32));
                             __m256i w1 = _mm256_load_si256((const __m256i *)(wp + g * 32 + 16));
+                            #pragma clang loop unroll(full)
                             for (int m = 0; m < MB; m++) {
                                 int32_t x2;
                                 memcpy(&x2, rp + m * xs + g * 2, 4);
@@ -59,6 +61,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
                     }
                 }
                 int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++)
                     if (m < nv) {
                         qk256_out8(cx, a0[m], opix0 + ox0 + m, ob * 16);

@@ -25,6 +25,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
             const int8_t *wb = cx->pwk->blk + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }
                 for (int ky = 0; ky < KH; ky++) {
                     const uint8_t *r = rowp[ky] + (size_t)ox0 * xs;
@@ -34,6 +35,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
                         for (int g = 0; g < G; g++) {
                             __m256i w0 = _mm256_load_si256((const __m256i *)(wp + g * 64));
                             __m256i w1 = _mm256_load_si256((const __m256i *)(wp + g * 64 + 32));
+                            #pragma clang loop unroll(full)
                             for (int m = 0; m < MB; m++) {
                                 int32_t x4;
                                 memcpy(&x4, rp + m * xs + g * 4, 4);
@@ -45,6 +47,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
                     }
                 }
                 int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++)
                     if (m < nv) {
                         qk256_out8(cx, a0[m], opix0 + ox0 + m, ob * 16);
