@@ -242,8 +242,6 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     int st = qk_check(p, pw, in, out ? (const void *)out : (const void *)outf);
     if (st != QK_OK) return st;
     if (!mult) return QK_ERR_ARG;
-    int cpad_max = pw->cpad_amx > pw->cpad ? pw->cpad_amx : pw->cpad;
-    (void)cpad_max;
     qk_job job;
     memset(&job, 0, sizeof job);
     qk_conv_ctx *cx = &job.cx;
