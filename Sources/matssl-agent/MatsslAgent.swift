@@ -18,6 +18,8 @@ struct MatsslAgent: ParsableCommand {
             EvaluateCommand.self,
             QuantizeCommand.self,
             SegmentCommand.self,
+            ExportCommand.self,
+            BenchKernelsCommand.self,
         ]
     )
 

@@ -34,3 +34,29 @@ import Testing
         #expect((0..<14).map { o2.index($0) } == epoch0 + epoch1)
     }
 }
+
+/// Real MetalDAM pairs from `<root>/../shared/data` (skipped with a message when absent).
+@Suite struct RealDataLoaderTests {
+    static let dataRoot: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.deletingLastPathComponent().appendingPathComponent("shared/data/metaldam/labeled").path
+    }()
+    static var available: Bool { FileManager.default.fileExists(atPath: dataRoot + "/images/micrograph15.jpg") }
+
+    @Test(.enabled(if: available, "MetalDAM not found at ../shared/data: skipped"))
+    func shortMaskIsCroppedAndValidationListResolves() throws {
+        var logs: [String] = []
+        let imgs = try DatasetLoader.loadLabeled(imageDir: Self.dataRoot + "/images", maskDir: Self.dataRoot + "/masks",
+                                                 include: ["micrograph15", "micrograph21"]) { logs.append($0) }
+        #expect(imgs.count == 2)
+        let m15 = imgs.first { $0.name == "micrograph15" }!
+        #expect(m15.width == 1024 && m15.height == 702)
+        #expect(logs.contains { $0.contains("micrograph15") && $0.contains("cropped to 1024×702") })
+        let m21 = imgs.first { $0.name == "micrograph21" }!
+        #expect(m21.width == 1280 && m21.height == 895 && m21.labels!.allSatisfy { $0 < 5 })
+        let listPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("splits/metaldam-val.txt").path
+        let val = try DatasetLoader.readList(listPath)
+        #expect(val.count == 6 && val.contains("micrograph22"))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QuantKernels
 @testable import MatSSLLite
 
 /// Whole-network backward passes against central finite differences (tiny shapes).
@@ -60,5 +61,64 @@ import Testing
             let e = GradientCheck.bestDirectionalError(store: net.store, names: [name], loss: loss)
             #expect(e.0 < 0.05, "\(name): analytic \(e.1) numeric \(e.2)")
         }
+    }
+}
+
+/// Folding BN and gates must not change what the network computes.
+@Suite struct FoldedConvTests {
+    @Test func foldedConvsReproduceTheEvalForward() throws {
+        let cfg = ModelGradientTests.tinyConfig()
+        let net = try SegmentationNet(config: cfg, seed: 8)
+        // Non-trivial running stats and gates.
+        var rng = RandomState(seed: 2)
+        for e in net.store.entries where e.name.hasSuffix("running_mean") || e.name.hasSuffix("running_var") || e.name.hasPrefix("gff") {
+            let p = net.store.pointer(e)
+            for i in 0..<e.count { p[i] = e.name.hasSuffix("running_var") ? rng.uniform(0.5, 2) : rng.uniform(-0.5, 0.5) }
+        }
+        net.training = false
+        let x = ModelGradientTests.randomTensor([1, 1, 64, 64], seed: 3)
+        let ref = try net.forward(x)
+        // Re-run the topology with the folded convs in plain loops (reference convolution).
+        let folded = Dictionary(uniqueKeysWithValues: net.foldedConvs().map { ($0.name, $0) })
+        func conv(_ f: FoldedConv, _ t: Tensor) -> Tensor {
+            var g = qk_conv_geom(n: 1, cin: Int32(f.cin), h: Int32(t.h), w: Int32(t.w), cout: Int32(f.cout), kh: Int32(f.kernel), kw: Int32(f.kernel),
+                                 stride: Int32(f.stride), pad: Int32(f.pad), ho: 0, wo: 0)
+            qk_conv_geom_finish(&g)
+            let y = Tensor([1, f.cout, Int(g.ho), Int(g.wo)])
+            qk_f32_conv2d_forward_ref(&g, t.data, f.weight, f.bias, y.data)
+            if f.relu { for i in 0..<y.count { y[i] = max(y[i], 0) } }
+            return y
+        }
+        let xn = net.normalize(x)
+        let stem = conv(folded["conv1"]!, xn)
+        var h = MaxPool3x3S2().forward(stem, keep: false)
+        var stages: [Tensor] = []
+        for (s, stage) in net.encoder.layers.enumerated() {
+            for bi in 0..<stage.count {
+                let pre = "layer\(s + 1).\(bi)"
+                let a = conv(folded["\(pre).conv1"]!, h)
+                let b = conv(folded["\(pre).conv2"]!, a)
+                let sc = folded["\(pre).downsample.0"].map { conv($0, h) } ?? h
+                let y = Tensor(b.shape)
+                for i in 0..<y.count { y[i] = max(b[i] + sc[i], 0) }
+                h = y
+            }
+            stages.append(h)
+        }
+        var d = stages[3]
+        let skips: [Tensor?] = [stages[2], stages[1], stages[0], stem, nil]
+        for i in 0..<5 {
+            var u = Upsample2x.forward(d)
+            if let s = skips[i] {
+                let cat = Tensor([1, u.c + s.c, u.h, u.w])
+                qk_f32_concat_channels(u.data, Int32(u.c), s.data, Int32(s.c), nil, 1, Int32(u.plane), cat.data)
+                u = cat
+            }
+            d = conv(folded["decoder.blocks.\(i).conv2"]!, conv(folded["decoder.blocks.\(i).conv1"]!, u))
+        }
+        let logits = conv(folded["classifier"]!, d)
+        var worst: Float = 0, scale: Float = 0
+        for i in 0..<ref.count { worst = max(worst, abs(ref[i] - logits[i])); scale = max(scale, abs(ref[i])) }
+        #expect(worst <= 1e-4 * max(scale, 1), "max difference \(worst) (logit scale \(scale))")
     }
 }

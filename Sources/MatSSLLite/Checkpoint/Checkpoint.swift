@@ -109,3 +109,12 @@ public enum Checkpoint {
         return net
     }
 }
+
+extension Checkpoint {
+    /// Copies a checkpoint without its optimizer state (for shipping: a third of the size).
+    public static func exportWeights(from source: String, to destination: String) throws {
+        var st = try load(path: source).file
+        st.tensors = st.tensors.filter { !$0.key.hasPrefix("optimizer.") }
+        try st.write(to: destination)
+    }
+}

@@ -19,6 +19,12 @@ public struct StepReport: Sendable {
     public var extra: String = ""
 }
 
+/// Training diverged: the loss is not finite. The last checkpoint on disk is left untouched.
+public struct TrainingDiverged: Error, CustomStringConvertible {
+    public let step: Int
+    public var description: String { "loss is not finite at step \(step); the last checkpoint was kept (lower --lr and --resume)" }
+}
+
 /// Why a loop ended.
 public enum LoopEnd: String, Sendable { case finished, timeLimit, signal }
 
@@ -39,6 +45,7 @@ public func runTrainingLoop(state: inout TrainingState, options: LoopOptions, im
             state.elapsedSeconds = elapsed(); try save(state); return .timeLimit
         }
         let r = try step(state.step)
+        guard r.loss.isFinite else { throw TrainingDiverged(step: state.step) }
         state.step += 1
         window.append((Date(), state.step))
         if window.count > 20 { window.removeFirst() }

@@ -4,12 +4,14 @@ import Logging
 import MatSSLLite
 import QuantKernels
 
-/// `matssl-agent evaluate`: whole-image fp32 inference of a fine-tuned checkpoint against masks.
+/// `matssl-agent evaluate`: per-class IoU of a fine-tuned fp32 checkpoint (whole-image inference) or
+/// of an int8 model file (tiled int8 inference, as deployed) against masks.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evaluate",
         abstract: "Per-class IoU, mIoU and pixel accuracy of a checkpoint on labeled images.")
 
-    @Option(help: "Fine-tuned checkpoint.") var model: String
+    @Option(help: "Fine-tuned fp32 checkpoint or int8 model file.") var model: String
+    @Option(help: "With an int8 model: the fp32 checkpoint to measure pixel agreement against.") var compare: String?
     @Option(help: "Directory of images.") var images: String
     @Option(help: "Directory of masks (X.png).") var masks: String
     @Option(help: "Only the images listed in this file.") var list: String?
@@ -26,18 +28,40 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "evaluate")
         qk_blas_set_threads(Int32(max(threads, 1)))  // batch 1: threaded GEMMs, serial C kernels
-        let net = try Checkpoint.loadSegmentationNet(path: model)
         let include = try list.map { try DatasetLoader.readList($0) }
         let imgs = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: include) { logger.notice("\($0)") }
         let start = Date()
-        let m = try Segmenter.evaluate(net, images: imgs)
+        let m: SegmentationMetrics
+        let names: [String]
+        var agreement: Double?
+        var fractionMAE: [Double]?
+        let isInt8 = (try? SafeTensors.read(path: model))?.metadata["format"] == QuantizedModelFile.formatVersion
+        if isInt8 {
+            qk_set_num_threads(Int32(max(threads, 1)))
+            let q = try QuantizedModelFile.load(path: model)
+            let fp = try compare.map { try Checkpoint.loadSegmentationNet(path: $0) }
+            let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp)
+            m = r.metrics
+            agreement = r.agreement
+            fractionMAE = r.phaseFractionMAE
+            names = q.classNames
+        } else {
+            let net = try Checkpoint.loadSegmentationNet(path: model)
+            m = try Segmenter.evaluate(net, images: imgs)
+            names = net.config.classNames
+        }
         let dt = Date().timeIntervalSince(start)
-        let names = net.config.classNames
         if json {
             var obj: [String: Any] = ["images": imgs.count, "mIoU": m.meanIoU(), "pixelAccuracy": m.pixelAccuracy,
                                       "perClassIoU": Dictionary(uniqueKeysWithValues: zip(names, m.iou.map { $0 as Any? ?? NSNull() })),
                                       "confusion": m.confusion, "seconds": dt]
             if let p = m.paperMeanIoU { obj["mIoUPaper"] = p }
+            obj["precision"] = isInt8 ? "int8" : "fp32"
+            if let a = agreement { obj["int8Fp32Agreement"] = a }
+            if let f = fractionMAE {
+                obj["phaseFractionMAE"] = Dictionary(uniqueKeysWithValues: zip(names, f))
+                obj["phaseFractionMAEMean"] = f.reduce(0, +) / Double(max(f.count, 1))
+            }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -46,6 +70,11 @@ struct EvaluateCommand: ParsableCommand {
             print(String(format: "mIoU (all classes) %.4f", m.meanIoU()))
             if let p = m.paperMeanIoU { print(String(format: "mIoU (paper, classes 0,1,2,4) %.4f", p)) }
             print(String(format: "pixel accuracy %.4f", m.pixelAccuracy))
+            if let a = agreement { print(String(format: "int8/fp32 pixel agreement %.4f", a)) }
+            if let f = fractionMAE {
+                let per = zip(names, f).map { "\($0.0) " + String(format: "%.2f", $0.1 * 100) }
+                print("phase-fraction error vs ground truth (mean |Δ| per image, percentage points): " + per.joined(separator: ", "))
+            }
         }
     }
 }

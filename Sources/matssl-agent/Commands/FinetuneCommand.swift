@@ -43,6 +43,9 @@ struct FinetuneCommand: ParsableCommand {
             guard ck.state.kind == "segmentation" else { throw ValidationError("\(out) is not a fine-tuning checkpoint") }
             resumeCk = ck; config = ck.config; state = ck.state
             logger.info("resuming \(out) at step \(ck.state.step)/\(ck.state.totalSteps)")
+            if let n = ck.state.provenance["trainCount"], n != "\(train.count)" {
+                logger.warning("the checkpoint was trained on \(n) images, now \(train.count): the data order will differ from an uninterrupted run")
+            }
         } else {
             if let p = self.`init` {
                 let ck = try Checkpoint.load(path: p)

@@ -85,6 +85,9 @@ struct PretrainCommand: ParsableCommand {
             guard ck.state.kind == "ssl" else { throw ValidationError("\(out) is not an SSL checkpoint") }
             resumeCk = ck; config = ck.config; state = ck.state
             logger.info("resuming \(out) at step \(ck.state.step)/\(ck.state.totalSteps)")
+            if let n = ck.state.provenance["imageCount"], n != "\(imgs.count)" {
+                logger.warning("the checkpoint was trained on \(n) images, now \(imgs.count): the data order will differ from an uninterrupted run")
+            }
         } else {
             config.widths = try parseIntList(widths, count: 4, name: "widths")
             config.depths = try parseIntList(depths, count: 4, name: "depths")
