@@ -29,6 +29,9 @@ final class AgentDaemon: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var dirtyFolders = Set<String>()
     private var lastCSVRebuild = Date()
+    /// Seconds the last folder-summary rebuild took: while busy, rebuilds wait ≥ 10× that (≥ 5 s),
+    /// so folders with thousands of images do not spend the worker's time on their summaries.
+    private var lastRebuildSeconds = 0.0
 
     init(configPath: String, config: AgentConfig) throws {
         self.configPath = configPath
@@ -192,16 +195,18 @@ final class AgentDaemon: @unchecked Sendable {
             if outcome != .abandoned, cfg.writeResultsCSV || cfg.htmlReport {
                 lock.lock(); dirtyFolders.insert((item.path as NSString).deletingLastPathComponent); lock.unlock()
             }
-            if Date().timeIntervalSince(lastCSVRebuild) > 5 { rebuildDirtyCSVs() }
+            if Date().timeIntervalSince(lastCSVRebuild) > max(5, 10 * lastRebuildSeconds) { rebuildDirtyCSVs() }
         }
         health.beat(busy: false)
     }
 
     private func rebuildDirtyCSVs() {
         lock.lock(); let folders = dirtyFolders; dirtyFolders.removeAll(); let cfg = config, seg = segmenter; lock.unlock()
-        lastCSVRebuild = Date()
+        let started = Date()
+        defer { lastCSVRebuild = Date(); lastRebuildSeconds = lastCSVRebuild.timeIntervalSince(started) }
         let options = FolderResults.Options(config: cfg, palette: seg.palette)
         for folder in folders.sorted() {
+            health.beat() // progress for the watchdog: a large folder's summaries take a while
             do {
                 let report = try FolderResults.rebuild(folder: folder, options: options, journal: journal)
                 for problem in report.problems { logger.warning("results of '\(folder)': \(problem)") }
