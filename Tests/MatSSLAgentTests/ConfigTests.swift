@@ -115,9 +115,9 @@ struct ConfigTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "[watch]\nroots = [\"\(dir)\"]\n[state]\ndir = \"\(dir)/state\"\n".write(toFile: dir + "/ok.toml", atomically: true, encoding: .utf8)
         try "[watch]\nroots = [\"\(dir)/nope\"]\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
-        var ok = try CheckConfigCommand.parse(["--config", dir + "/ok.toml"])
+        let ok = try CheckConfigCommand.parse(["--config", dir + "/ok.toml"])
         try ok.run()
-        var bad = try CheckConfigCommand.parse(["--config", dir + "/bad.toml"])
+        let bad = try CheckConfigCommand.parse(["--config", dir + "/bad.toml"])
         #expect(throws: (any Error).self) { try bad.run() }
     }
 }

@@ -10,7 +10,7 @@ struct SegmentCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try DaemonModelSupport.saveModel(to: dir + "/tiny.int8.safetensors", name: "tiny", version: "5")
         DaemonTestSupport.write(try DaemonTestSupport.pngBytes(seed: 70, width: 72, height: 64), to: dir + "/s.png")
-        var command = try SegmentCommand.parse([dir + "/s.png", "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out",
+        let command = try SegmentCommand.parse([dir + "/s.png", "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out",
                                                 "--objects", "--pixel-size", "0.5", "--data-bar-rows", "2"])
         try command.run()
         let out = OutputPaths(image: dir + "/s.png", directory: dir + "/out")
@@ -21,7 +21,7 @@ struct SegmentCommandTests {
         #expect(stats.dataBarRowsCropped == 2 && stats.provenance.imageSHA256 == sha)
         // A bad image makes the command fail (exit 1) after doing the good ones.
         DaemonTestSupport.write(Data("junk".utf8), to: dir + "/bad.png")
-        var failing = try SegmentCommand.parse([dir + "/bad.png", "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out"])
+        let failing = try SegmentCommand.parse([dir + "/bad.png", "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out"])
         #expect(throws: (any Error).self) { try failing.run() }
     }
 
