@@ -19,6 +19,8 @@ struct MatsslAgent: ParsableCommand {
             QuantizeCommand.self,
             SegmentCommand.self,
             ExportCommand.self,
+            RefreshCommand.self,
+            ModelsCommand.self,
         ]
     )
 
