@@ -11,6 +11,7 @@ struct RefreshTests {
         defer { world.remove() }
         let base = RefreshFixtures.base
         let report = try world.runner().run()
+        print(report.summaryLine)
 
         #expect(report.poolSize == 4)
         #expect(report.sslStepsDone == 3 && report.sslStepsTotal == 3)
@@ -54,6 +55,7 @@ struct RefreshTests {
         let world = try RefreshWorld(invertLabels: true, refresh: "")
         defer { world.remove() }
         let report = try world.runner { $0.finetuneSteps = 25; $0.finetuneLR = 0.005; $0.encoderLRFactor = 1 }.run()
+        print(report.summaryLine)
         let before = try #require(report.before), after = try #require(report.after)
         #expect(before.meanIoU > 0.7, "the base model should be good on the held-out discs (got \(before.meanIoU))")
         #expect(after.meanIoU < before.meanIoU)
@@ -97,6 +99,7 @@ struct RefreshTests {
         let world = try RefreshWorld()
         defer { world.remove() }
         let report = try world.runner { $0.mode = "adabn" }.run()
+        print(report.summaryLine)
         #expect(report.adabnBatches == 2 && report.sslStepsDone == 0 && report.finetuneStepsDone == 0)
         let before = try #require(report.before), after = try #require(report.after)
         let expected = RefreshGate(maxClassDrop: 0.01, minAgreement: 0.9).decide(current: before, candidate: after, classNames: RefreshFixtures.classes)
@@ -121,9 +124,31 @@ struct RefreshTests {
         }
         // With base_checkpoint the shipped model is adopted into the store on promotion (or stays outside it).
         let report = try world.runner { $0.currentModelValue = RefreshFixtures.base.int8; $0.baseCheckpoint = RefreshFixtures.base.fp32; $0.mode = "adabn" }.run()
+        print(report.summaryLine)
         #expect(report.baseVersion == RefreshFixtures.base.version)
         if report.decision == "promoted" {
             #expect(world.store.versions() == [RefreshFixtures.base.version, report.candidateVersion!])
         }
+    }
+
+    /// The command as the timer runs it: config file only, idle priority, exit 0, the summary on stdout.
+    @Test func theRefreshCommandRunsFromTheConfigFile() throws {
+        guard let binary = EndToEndSupport.agentBinary() else { Issue.record("built matssl-agent binary not found"); return }
+        let world = try RefreshWorld()
+        defer { world.remove() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["refresh", "--config", world.config, "--adabn", "--report", world.root + "/r.json"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "stderr: \(log)")
+        #expect(text.hasPrefix("refresh ") && (text.contains(" promoted:") || text.contains(" rejected:")))
+        #expect(log.contains("nice 19"))
+        let r = try JSONDecoder().decode(RefreshReport.self, from: Data(contentsOf: URL(fileURLWithPath: world.root + "/r.json")))
+        #expect(r.mode == "adabn" && r.before != nil && r.after != nil)
     }
 }
