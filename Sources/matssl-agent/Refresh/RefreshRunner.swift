@@ -40,6 +40,9 @@ struct RefreshRunner {
         configureComputeThreads(config.threads)
 
         let cur = try currentModel()
+        if config.currentModelValue.contains("/") || config.currentModelValue.hasSuffix(".safetensors") {
+            logger.warning("segmentation.model is a path (\(config.currentModelValue)): the daemon loads that file, not \(store.currentLink); set segmentation.model = \"\(config.modelName)\" for promotions to take effect")
+        }
         guard !cur.fp32.isEmpty, FileManager.default.fileExists(atPath: cur.fp32) else {
             throw Failure(description: "no fp32 checkpoint for the current model \(cur.version) (\(cur.int8)): set refresh.base_checkpoint, or install the model with `matssl-agent models install --int8 ... --fp32 ...`")
         }
