@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import Logging
 import MatSSLLite
 
@@ -30,6 +31,11 @@ struct RefreshCommand: ParsableCommand {
         if adabn { c.mode = "adabn" }
         if noSignal { c.signalDaemon = false }
         if !noIdle { logger.info("\(IdlePriority.apply())") }
+        // A parent may have left SIGTERM/SIGINT blocked (signal masks survive exec; test runners do
+        // this): unblock them, or a stop would be ignored instead of checkpointing.
+        var set = sigset_t()
+        sigemptyset(&set); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         StopSignal.install()
         let r = try RefreshRunner(config: c, logger: logger).run()
         if let report { try r.write(to: report) }

@@ -19,6 +19,7 @@ struct CandidateTrainer {
     /// starts fresh), or resumes `ssl.safetensors`. Records (step, loss) into `lossCurve`.
     func runSSL(base: Checkpoint.Loaded, pool: [TrainImage], minutes: Double, lossCurve: inout [[Double]]) throws -> (PhaseEnd, TrainingState) {
         let out = workspace.sslCheckpoint
+        try FileManager.default.createDirectory(atPath: workspace.directory, withIntermediateDirectories: true)
         let trainer: SSLTrainer
         let batch = min(config.sslBatch, max(pool.count, 2))
         if FileManager.default.fileExists(atPath: out) {
@@ -56,6 +57,7 @@ struct CandidateTrainer {
     func runFinetune(base: Checkpoint.Loaded, ssl: Checkpoint.Loaded?, train: [TrainImage], minutes: Double,
                      lossCurve: inout [[Double]]) throws -> (PhaseEnd, SegmentationTrainer) {
         let out = workspace.finetuneCheckpoint
+        try FileManager.default.createDirectory(atPath: workspace.directory, withIntermediateDirectories: true)
         let trainer: SegmentationTrainer
         if FileManager.default.fileExists(atPath: out) {
             let ck = try Checkpoint.load(path: out)
