@@ -114,6 +114,12 @@ struct RefreshTests {
         let held = try RefreshRunner.lock(world.state + "/refresh/lock")
         defer { close(held) }
         #expect { try world.runner().run() } throws: { "\($0)".contains("another refresh is running") }
+        // A failed refresh still leaves a report and a history line.
+        let reports = try FileManager.default.contentsOfDirectory(atPath: world.state + "/refresh/reports")
+        #expect(reports.count == 1 && reports[0].hasSuffix("-failed.json"))
+        let failed = try JSONDecoder().decode(RefreshReport.self, from: Data(contentsOf: URL(fileURLWithPath: world.state + "/refresh/reports/" + reports[0])))
+        #expect(failed.decision == "failed" && failed.reasons.contains { $0.contains("another refresh is running") })
+        #expect(try String(contentsOfFile: world.state + "/refresh/history.log", encoding: .utf8).contains(" failed: "))
     }
 
     @Test func withoutAnFp32CheckpointTheRefreshSaysWhatToSet() throws {

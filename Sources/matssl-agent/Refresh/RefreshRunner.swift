@@ -32,8 +32,31 @@ struct RefreshRunner {
     }
 
     /// Runs (or resumes) a refresh. Returns the report (also written to `<state>/refresh/reports/`).
+    /// A refresh that fails with an error still leaves a report (`<run>-failed.json`, decision
+    /// "failed", the error as reason) and a history line, then rethrows.
     func run() throws -> RefreshReport {
         let start = Date()
+        do { return try perform(start: start) } catch {
+            var r = RefreshReport(run: Self.timestamp(), mode: config.mode, started: ISO8601DateFormatter().string(from: start),
+                                  modelName: config.modelName, baseVersion: store.currentVersion() ?? "-")
+            r.decision = "failed"; r.reasons = ["\(error)"]; r.durationSeconds = Date().timeIntervalSince(start)
+            try? r.write(to: reportPath(run: r.run + "-failed"))
+            logger.error("\(r.summaryLine)")
+            appendHistory(r.summaryLine)
+            throw error
+        }
+    }
+
+    func appendHistory(_ line: String) {
+        let history = (config.refreshDirectory as NSString).appendingPathComponent("history.log")
+        if !FileManager.default.fileExists(atPath: history) { FileManager.default.createFile(atPath: history, contents: nil) }
+        guard let h = FileHandle(forWritingAtPath: history) else { return }
+        h.seekToEndOfFile()
+        h.write(Data((ISO8601DateFormatter().string(from: Date()) + " " + line + "\n").utf8))
+        try? h.close()
+    }
+
+    private func perform(start: Date) throws -> RefreshReport {
         try FileManager.default.createDirectory(atPath: config.refreshDirectory, withIntermediateDirectories: true)
         let lock = try Self.lock((config.refreshDirectory as NSString).appendingPathComponent("lock"))
         defer { close(lock) }
@@ -75,10 +98,7 @@ struct RefreshRunner {
             try report.write(to: reportPath(run: report.run))
             let line = report.summaryLine
             if decision == "promoted" || decision == "deferred" { logger.notice("\(line)") } else { logger.warning("\(line)") }
-            let history = (config.refreshDirectory as NSString).appendingPathComponent("history.log")
-            if let h = FileHandle(forWritingAtPath: history) ?? { FileManager.default.createFile(atPath: history, contents: nil); return FileHandle(forWritingAtPath: history) }() {
-                h.seekToEndOfFile(); h.write(Data((ISO8601DateFormatter().string(from: Date()) + " " + line + "\n").utf8)); try? h.close()
-            }
+            appendHistory(line)
             return report
         }
 
