@@ -20,6 +20,8 @@ struct MatsslAgent: ParsableCommand {
             SegmentCommand.self,
             ExportCommand.self,
             BenchKernelsCommand.self,
+            RefreshCommand.self,
+            ModelsCommand.self,
         ]
     )
 
