@@ -75,8 +75,14 @@ install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
 for w in "${WATCH[@]}"; do
     [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' write access" >&2
 done
-systemd-analyze verify "$unit"
+# The nightly self-supervised refresh (docs/refresh.md): a oneshot service and its timer.
+for f in matssl-refresh.service matssl-refresh.timer; do
+    sed "s#/usr/local/bin/matssl-agent#$PREFIX/bin/matssl-agent#g" "deploy/systemd/$f" > "/etc/systemd/system/$f"
+done
+systemd-analyze verify "$unit" /etc/systemd/system/matssl-refresh.service /etc/systemd/system/matssl-refresh.timer
 systemctl daemon-reload
 echo "Installed. Check and start:"
 echo "  sudo -u matssl $PREFIX/bin/matssl-agent check-config --config /etc/matssl-agent/matssl-agent.toml"
 echo "  sudo systemctl enable --now matssl-agent && journalctl -u matssl-agent -f"
+echo "Nightly refresh (after configuring [refresh], see docs/refresh.md):"
+echo "  sudo systemctl enable --now matssl-refresh.timer"

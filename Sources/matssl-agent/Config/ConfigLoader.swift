@@ -27,6 +27,8 @@ enum ConfigLoader {
         "limits": ["max_file_mb", "max_pixels"],
         "state": ["dir"],
         "service": ["status_interval"],
+        // Read by `matssl-agent refresh` (RefreshConfig), validated there; the daemon only accepts it.
+        "refresh": RefreshConfig.keys,
     ]
 
     static func load(path: String) throws -> AgentConfig {
