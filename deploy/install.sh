@@ -45,6 +45,23 @@ if [[ ! -e /etc/matssl-agent/matssl-agent.toml ]]; then
 fi
 install -D -m 0644 docs/daemon.md "$PREFIX/share/doc/matssl-agent/daemon.md"
 
+# Shipped int8 models (engine "auto"/"model" finds them by name, e.g. model = "metaldam").
+models=0
+for m in models/*.int8.safetensors; do
+    [[ -e "$m" ]] || continue
+    if head -c 64 "$m" | grep -q '^version https://git-lfs'; then
+        echo "install.sh: $m is a Git LFS pointer, not the model: run 'git lfs pull' first" >&2; exit 1
+    fi
+    install -D -m 0644 "$m" "$PREFIX/share/matssl-agent/models/$(basename "$m")"
+    models=$((models + 1))
+done
+if [[ $models -eq 0 ]]; then
+    echo "install.sh: note: no models/*.int8.safetensors in this tree; engine \"auto\" will use the Otsu baseline" >&2
+elif [[ $PREFIX != /usr/local && $PREFIX != /usr ]]; then
+    echo "install.sh: note: models went to $PREFIX/share/matssl-agent/models, which the agent does not search:" \
+         "set segmentation.model to a file there" >&2
+fi
+
 unit=/etc/systemd/system/matssl-agent.service
 sed "s#/usr/local/bin/matssl-agent#$PREFIX/bin/matssl-agent#g" deploy/systemd/matssl-agent.service > "$unit"
 install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
@@ -58,8 +75,14 @@ install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
 for w in "${WATCH[@]}"; do
     [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' write access" >&2
 done
-systemd-analyze verify "$unit"
+# The nightly self-supervised refresh (docs/refresh.md): a oneshot service and its timer.
+for f in matssl-refresh.service matssl-refresh.timer; do
+    sed "s#/usr/local/bin/matssl-agent#$PREFIX/bin/matssl-agent#g" "deploy/systemd/$f" > "/etc/systemd/system/$f"
+done
+systemd-analyze verify "$unit" /etc/systemd/system/matssl-refresh.service /etc/systemd/system/matssl-refresh.timer
 systemctl daemon-reload
 echo "Installed. Check and start:"
 echo "  sudo -u matssl $PREFIX/bin/matssl-agent check-config --config /etc/matssl-agent/matssl-agent.toml"
 echo "  sudo systemctl enable --now matssl-agent && journalctl -u matssl-agent -f"
+echo "Nightly refresh (after configuring [refresh], see docs/refresh.md):"
+echo "  sudo systemctl enable --now matssl-refresh.timer"

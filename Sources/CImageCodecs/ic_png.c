@@ -224,6 +224,9 @@ ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_col
         return IC_E_WRITE;
     }
     png_init_io(png, fp);
+    /* Overlays (RGB) are photographic: zlib's default level spends seconds on a 4096² image for a
+     * few percent of size. Level 1 (Z_BEST_SPEED) there; label masks keep the default (they shrink a lot). */
+    if (color == IC_COLOR_RGB) png_set_compression_level(png, 1);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
     if (color == IC_COLOR_PALETTE) {

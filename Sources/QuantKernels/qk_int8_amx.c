@@ -41,19 +41,26 @@ typedef struct {
 __attribute__((target(QK_TAMX)))
 void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad;
     const int kc = cp < 64 ? cp : 64, nk = cp / kc;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
-    const int nblk = cx->pw->cout_pad / 16;
-    size_t rowbytes = (size_t)qk_round_up(cx->rowlen * cp + 64, 64);
-    uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 64, rowbytes * KH) != 0) return;
+    const int nblk = cx->pwk->cout_pad / 16;
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) return;
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
-    if (!rowp) { free(buf); return; }
-    for (int k = 0; k < KH; k++) rowp[k] = buf + rowbytes * k;
-    int32_t tmp[32 * 32] __attribute__((aligned(64)));
+    if (!rowp) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
+    /* int32 sums of one output row x 32 channels: the output stage runs after the whole row so
+     * its loads are far from the tile stores */
+    const int owp = qk_round_up(cx->ow, 32);
+    int32_t *acc = NULL;
+    if (posix_memalign((void **)&acc, 64, sizeof(int32_t) * 32 * (size_t)owp) != 0) {
+        qk_rowcache_free(&rc);
+        if (rowp != rows) free(rowp);
+        *cx->status = QK_ERR_NOMEM;
+        return;
+    }
 
     qk_tilecfg cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -64,11 +71,11 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
     _tile_loadconfig(&cfg);
 
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob += 2) {
             const int two_oc = ob + 1 < nblk;
-            const int8_t *wb = cx->pw->blk_amx + (size_t)ob * bstride;
+            const int8_t *wb = cx->pwk->blk_amx + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += 32) {
                 const int two_px = ox0 + 16 < cx->ow;
                 _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
@@ -90,19 +97,18 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
                         }
                     }
                 }
-                _tile_stored(0, tmp, 128);
-                _tile_stored(1, tmp + 16, 128);
-                _tile_stored(2, tmp + 16 * 32, 128);
-                _tile_stored(3, tmp + 16 * 32 + 16, 128);
-                int nv = cx->ow - ox0 < 32 ? cx->ow - ox0 : 32;
-                for (int m = 0; m < nv; m++) {
-                    qk512_out16(cx, _mm512_load_si512(tmp + m * 32), opix0 + ox0 + m, ob * 16);
-                    if (two_oc) qk512_out16(cx, _mm512_load_si512(tmp + m * 32 + 16), opix0 + ox0 + m, (ob + 1) * 16);
-                }
+                int32_t *t = acc + (size_t)ox0 * 32;
+                _tile_stored(0, t, 128);
+                _tile_stored(1, t + 16, 128);
+                _tile_stored(2, t + 16 * 32, 128);
+                _tile_stored(3, t + 16 * 32 + 16, 128);
             }
+            qk512_out_block(cx, acc, 32, cx->ow, opix0, ob * 16);
+            if (two_oc) qk512_out_block(cx, acc + 16, 32, cx->ow, opix0, (ob + 1) * 16);
         }
     }
     _tile_release();
+    free(acc);
     if (rowp != rows) free(rowp);
-    free(buf);
+    qk_rowcache_free(&rc);
 }

@@ -18,26 +18,28 @@ static void widen_row(const uint8_t *src, uint16_t *dst, size_t n) {
 __attribute__((target("avx2")))
 void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G2 = cp / 2;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G2 = cp / 2;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;  /* in int16 elements */
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     const size_t rowelems = (size_t)cx->rowlen * cp;
     uint8_t *rows[64];
     uint16_t *rows16[64];
-    if (KH > 64) { qk_int8_rows_ref(cx, y0, y1); return; }  /* never in practice */
-    void *buf = qk_rows_alloc(cx, 1, rows);
+    if (KH > 64) { qk_int8_rows_ref(cx, y0, y1); return; }  /* kernels that tall: reference */
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) return;
     uint16_t *buf16 = NULL;
-    if (!buf || posix_memalign((void **)&buf16, 64, (rowelems + 64) * 2 * KH) != 0) { free(buf); return; }
+    if (posix_memalign((void **)&buf16, 64, (rowelems + 64) * 2 * KH) != 0) { qk_rowcache_free(&rc); *cx->status = QK_ERR_NOMEM; return; }
     for (int k = 0; k < KH; k++) rows16[k] = buf16 + (rowelems + 64) * k;
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rows);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rows);
         for (int k = 0; k < KH; k++) widen_row(rows[k], rows16[k], rowelems);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
-            const int16_t *wb = cx->pw->blk16 + (size_t)ob * bstride;
+            const int16_t *wb = cx->pwk->blk16 + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }
                 for (int ky = 0; ky < KH; ky++) {
                     const uint16_t *r = rows16[ky] + (size_t)ox0 * xs;
@@ -47,6 +49,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
                         for (int g = 0; g < G2; g++) {
                             __m256i w0 = _mm256_load_si256((const __m256i *)(wp + g * 32));
                             __m256i w1 = _mm256_load_si256((const __m256i *)(wp + g * 32 + 16));
+                            #pragma clang loop unroll(full)
                             for (int m = 0; m < MB; m++) {
                                 int32_t x2;
                                 memcpy(&x2, rp + m * xs + g * 2, 4);
@@ -58,6 +61,7 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
                     }
                 }
                 int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++)
                     if (m < nv) {
                         qk256_out8(cx, a0[m], opix0 + ox0 + m, ob * 16);
@@ -66,6 +70,6 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
             }
         }
     }
-    free(buf);
+    qk_rowcache_free(&rc);
     free(buf16);
 }

@@ -39,13 +39,4 @@ void qk256_out8(const qk_conv_ctx *cx, __m256i acc, size_t opix, int c0) {
     for (int i = 0; i < nc; i++) o[i] = (uint8_t)q[i];
 }
 
-/* Allocates KH row buffers of `elem` bytes per channel; returns the block to free (NULL on failure). */
-static inline void *qk_rows_alloc(const qk_conv_ctx *cx, size_t elem, uint8_t **rowp) {
-    size_t rowbytes = (size_t)qk_round_up((int)((size_t)cx->rowlen * cx->cpad * elem) + 64, 64);
-    uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 64, rowbytes * cx->p->kh) != 0) return NULL;
-    for (int k = 0; k < cx->p->kh; k++) rowp[k] = buf + rowbytes * k;
-    return buf;
-}
-
 #endif

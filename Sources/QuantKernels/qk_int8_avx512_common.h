@@ -31,4 +31,45 @@ void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t opix, int c0) {
     _mm512_mask_cvtepi32_storeu_epi8(cx->out + opix * cx->osx + c0, k, _mm512_cvtps_epi32(v));
 }
 
+/* The same output stage for 16 channels c0.. of npix consecutive output pixels from int32 sums
+ * acc[m * acc_stride + 0..15], with the per-channel terms and the mode hoisted out of the loop. */
+static inline __attribute__((target(QK_T512)))
+void qk512_out_block(const qk_conv_ctx *cx, const int32_t *acc, size_t acc_stride, int npix, size_t opix0, int c0) {
+    const qk_conv_params *p = cx->p;
+    int nc = p->cout - c0;
+    __mmask16 k = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
+    const __m512i be = _mm512_loadu_si512(cx->beff + c0);
+    const __m512 mu = _mm512_loadu_ps(cx->mult + c0);
+    if (cx->outf) {
+        const __m512 fb = _mm512_loadu_ps(cx->fbias + c0);
+        float *o = cx->outf + opix0 * cx->osx + c0;
+        for (int m = 0; m < npix; m++) {
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(acc + m * acc_stride), be)), mu);
+            _mm512_mask_storeu_ps(o + (size_t)m * cx->osx, k, _mm512_add_ps(v, fb));
+        }
+        return;
+    }
+    const __m512 zp = _mm512_set1_ps((float)p->out_zp);
+    const __m512 lo = _mm512_set1_ps(p->relu ? (float)p->out_zp : 0.0f), hi = _mm512_set1_ps(255.0f);
+    uint8_t *o = cx->out + opix0 * cx->osx + c0;
+    if (!cx->res) {
+        for (int m = 0; m < npix; m++) {
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(acc + m * acc_stride), be)), mu);
+            v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, zp), lo), hi);
+            _mm512_mask_cvtepi32_storeu_epi8(o + (size_t)m * cx->osx, k, _mm512_cvtps_epi32(v));
+        }
+        return;
+    }
+    const __m512i rz = _mm512_set1_epi32(p->res_zp);
+    const __m512 rm = _mm512_set1_ps(p->res_mult);
+    const uint8_t *r = cx->res + opix0 * cx->rsx + c0;
+    for (int m = 0; m < npix; m++) {
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(acc + m * acc_stride), be)), mu);
+        __m512i ri = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, r + (size_t)m * cx->rsx)), rz);
+        v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_cvtepi32_ps(ri), rm));
+        v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, zp), lo), hi);
+        _mm512_mask_cvtepi32_storeu_epi8(o + (size_t)m * cx->osx, k, _mm512_cvtps_epi32(v));
+    }
+}
+
 #endif

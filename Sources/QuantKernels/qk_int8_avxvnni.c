@@ -9,22 +9,23 @@
 __attribute__((target(QK_TVNNI)))
 void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
     const qk_conv_params *p = cx->p;
-    const int KH = p->kh, KW = p->kw, cp = cx->cpad, G = cp / 4;
-    const size_t xs = (size_t)p->stride_w * cp, ds = (size_t)cx->dil * cp;
+    const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G = cp / 4;
+    const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
     const size_t bstride = (size_t)KH * KW * cp * 16;
-    const int nblk = cx->pw->cout_pad / 16;
+    const int nblk = cx->pwk->cout_pad / 16;
     uint8_t *rows[64];
     uint8_t **rowp = KH <= 64 ? rows : malloc(sizeof(uint8_t *) * KH);
-    if (!rowp) return;
-    void *buf = qk_rows_alloc(cx, 1, rowp);
-    if (!buf) { if (rowp != rows) free(rowp); return; }
+    if (!rowp) { *cx->status = QK_ERR_NOMEM; return; }
+    qk_rowcache rc;
+    if (qk_rowcache_init(&rc, cx) != QK_OK) { if (rowp != rows) free(rowp); return; }
     for (int y = y0; y < y1; y++) {
-        qk_int8_fill_rows(cx, y / cx->oh, y % cx->oh, rowp);
+        qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
         size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
-            const int8_t *wb = cx->pw->blk + (size_t)ob * bstride;
+            const int8_t *wb = cx->pwk->blk + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
                 __m256i a0[MB], a1[MB];
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++) { a0[m] = _mm256_setzero_si256(); a1[m] = _mm256_setzero_si256(); }
                 for (int ky = 0; ky < KH; ky++) {
                     const uint8_t *r = rowp[ky] + (size_t)ox0 * xs;
@@ -34,6 +35,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
                         for (int g = 0; g < G; g++) {
                             __m256i w0 = _mm256_load_si256((const __m256i *)(wp + g * 64));
                             __m256i w1 = _mm256_load_si256((const __m256i *)(wp + g * 64 + 32));
+                            #pragma clang loop unroll(full)
                             for (int m = 0; m < MB; m++) {
                                 int32_t x4;
                                 memcpy(&x4, rp + m * xs + g * 4, 4);
@@ -45,6 +47,7 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
                     }
                 }
                 int nv = cx->ow - ox0 < MB ? cx->ow - ox0 : MB;
+                #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++)
                     if (m < nv) {
                         qk256_out8(cx, a0[m], opix0 + ox0 + m, ob * 16);
@@ -53,6 +56,6 @@ void qk_int8_rows_avxvnni(const qk_conv_ctx *cx, int y0, int y1) {
             }
         }
     }
-    free(buf);
+    qk_rowcache_free(&rc);
     if (rowp != rows) free(rowp);
 }

@@ -5,6 +5,7 @@
 #include "qk_blas.h"
 #include "qk_cpu.h"
 #include "qk_threadpool.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,13 @@ static int best_tier(void) {
 }
 
 static int g_tier = -2; /* -2: not initialised yet */
+static char g_env_problem[160];
+static volatile int g_env_problem_set = 0;
+
+const char *qk_int8_tier_env_problem(void) {
+    (void)qk_int8_active_tier();
+    return g_env_problem_set ? g_env_problem : NULL;
+}
 
 int qk_int8_active_tier(void) {
     int t = __atomic_load_n(&g_tier, __ATOMIC_ACQUIRE);
@@ -44,8 +52,20 @@ int qk_int8_active_tier(void) {
     t = best_tier();
     const char *env = getenv("QK_INT8_TIER");
     if (env && *env) {
+        int found = -1;
         for (int i = 0; i < QK_TIER_COUNT; i++)
-            if (strcmp(env, k_tier_names[i]) == 0 && qk_int8_tier_supported(i)) t = i;
+            if (strcmp(env, k_tier_names[i]) == 0) found = i;
+        if (found < 0) {
+            snprintf(g_env_problem, sizeof g_env_problem,
+                     "QK_INT8_TIER=%.40s is not one of ref, avx2, avxvnni, avx512vnni, amx; using %s", env, k_tier_names[t]);
+            g_env_problem_set = 1;
+        } else if (!qk_int8_tier_supported(found)) {
+            snprintf(g_env_problem, sizeof g_env_problem,
+                     "QK_INT8_TIER=%s: this CPU/OS lacks that tier; using %s", env, k_tier_names[t]);
+            g_env_problem_set = 1;
+        } else {
+            t = found;
+        }
     }
     int expected = -2;
     __atomic_compare_exchange_n(&g_tier, &expected, t, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
@@ -89,28 +109,93 @@ int qk_conv_out_w(const qk_conv_params *p) {
     return span < 0 ? 0 : span / p->stride_w + 1;
 }
 
-void qk_int8_fill_rows(const qk_conv_ctx *cx, int n, int oy, uint8_t *const *rows) {
+/* Writes input row iy of image n, padded, into r (layout: see qk_rowcache in the internal header). */
+static void qk_fill_row(const qk_conv_ctx *cx, uint8_t *scratch, int n, int iy, uint8_t *r) {
     const qk_conv_params *p = cx->p;
     const int cp = cx->cpad, cin = p->cin;
     const uint8_t zp = (uint8_t)p->in_zp;
-    for (int ky = 0; ky < p->kh; ky++) {
-        uint8_t *r = rows[ky];
-        int iy = oy * p->stride_h - p->pad_top + ky * cx->dil;
-        if (iy < 0 || iy >= p->h) { memset(r, zp, (size_t)cx->rowlen * cp); continue; }
-        const uint8_t *src = cx->in + ((size_t)n * p->h + iy) * p->w * cx->isx;
-        int x0 = p->pad_left < cx->rowlen ? p->pad_left : cx->rowlen; /* first in-image column */
-        int x1 = p->pad_left + p->w < cx->rowlen ? p->pad_left + p->w : cx->rowlen;
-        if (x0 > 0) memset(r, zp, (size_t)x0 * cp);
-        if (x1 < cx->rowlen) memset(r + (size_t)x1 * cp, zp, (size_t)(cx->rowlen - x1) * cp);
-        if (cp == cin && cx->isx == cin) {
-            if (x1 > x0) memcpy(r + (size_t)x0 * cp, src, (size_t)(x1 - x0) * cp);
+    if (iy < 0 || iy >= p->h) { memset(r, zp, (size_t)cx->rowlen * cp); return; }
+    const uint8_t *src = cx->in + ((size_t)n * p->h + iy) * p->w * cx->isx;
+    if (cx->fold) {
+        /* plain padded row of cin-channel pixels, then one contiguous copy per output column
+         * (dilation 1) or a gather per tap */
+        int plen = cx->ow * p->stride_w + (p->kw - 1) * cx->dil + 1;
+        memset(scratch, zp, (size_t)plen * cin + 64);
+        int x1 = p->pad_left + p->w < plen ? p->pad_left + p->w : plen;
+        if (cx->isx == cin) {
+            if (x1 > p->pad_left) memcpy(scratch + (size_t)p->pad_left * cin, src, (size_t)(x1 - p->pad_left) * cin);
         } else {
-            for (int x = x0; x < x1; x++) {
-                uint8_t *d = r + (size_t)x * cp;
-                memcpy(d, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
-                for (int c = cin; c < cp; c++) d[c] = zp;
-            }
+            for (int x = p->pad_left; x < x1; x++)
+                for (int c = 0; c < cin; c++) scratch[(size_t)x * cin + c] = src[(size_t)(x - p->pad_left) * cx->isx + c];
         }
+        const size_t step = (size_t)p->stride_w * cin;
+        if (cx->dil == 1 && cp == 8) {
+            for (int ox = 0; ox < cx->ow; ox++) memcpy(r + (size_t)ox * 8, scratch + ox * step, 8);
+        } else if (cx->dil == 1) {
+            for (int ox = 0; ox < cx->ow; ox++) memcpy(r + (size_t)ox * cp, scratch + ox * step, (size_t)cp);
+        } else {
+            for (int ox = 0; ox < cx->ow; ox++)
+                for (int kx = 0; kx < p->kw; kx++)
+                    memcpy(r + (size_t)ox * cp + kx * cin, scratch + ox * step + (size_t)kx * cx->dil * cin, (size_t)cin);
+        }
+        memset(r + (size_t)cx->ow * cp, zp, (size_t)(cx->rowlen - cx->ow) * cp);
+        return;
+    }
+    int x0 = p->pad_left < cx->rowlen ? p->pad_left : cx->rowlen; /* first in-image column */
+    int x1 = p->pad_left + p->w < cx->rowlen ? p->pad_left + p->w : cx->rowlen;
+    if (x0 > 0) memset(r, zp, (size_t)x0 * cp);
+    if (x1 < cx->rowlen) memset(r + (size_t)x1 * cp, zp, (size_t)(cx->rowlen - x1) * cp);
+    if (cp == cin && cx->isx == cin) {
+        if (x1 > x0) memcpy(r + (size_t)x0 * cp, src, (size_t)(x1 - x0) * cp);
+    } else {
+        /* channels cin..cp-1 keep whatever they hold (set at init): their weights are zero */
+        if (cin < 16) {
+            for (int x = x0; x < x1; x++)
+                for (int c = 0; c < cin; c++) r[(size_t)x * cp + c] = src[(size_t)(x - p->pad_left) * cx->isx + c];
+        } else {
+            for (int x = x0; x < x1; x++)
+                memcpy(r + (size_t)x * cp, src + (size_t)(x - p->pad_left) * cx->isx, (size_t)cin);
+        }
+    }
+}
+
+int qk_rowcache_init(qk_rowcache *rc, const qk_conv_ctx *cx) {
+    const qk_conv_params *p = cx->p;
+    memset(rc, 0, sizeof *rc);
+    rc->nslots = (p->kh - 1) * cx->dil + 1;
+    rc->rowbytes = (size_t)qk_round_up(cx->rowlen * cx->cpad + 64, 64);
+    size_t scratch = (size_t)(cx->ow * p->stride_w + (p->kw - 1) * cx->dil + 2) * p->cin + 128;
+    rc->key = malloc(sizeof(long) * rc->nslots);
+    if (!rc->key || posix_memalign((void **)&rc->buf, 64, rc->rowbytes * rc->nslots) != 0 ||
+        (cx->fold && !(rc->scratch = malloc(scratch)))) {
+        qk_rowcache_free(rc);
+        if (cx->status) __atomic_store_n(cx->status, QK_ERR_NOMEM, __ATOMIC_RELAXED);
+        return QK_ERR_NOMEM;
+    }
+    for (int i = 0; i < rc->nslots; i++) rc->key[i] = -1;
+    memset(rc->buf, p->in_zp, rc->rowbytes * rc->nslots);
+    return QK_OK;
+}
+
+void qk_rowcache_free(qk_rowcache *rc) {
+    free(rc->buf); free(rc->scratch); free(rc->key);
+    rc->buf = NULL; rc->scratch = NULL; rc->key = NULL;
+}
+
+void qk_rowcache_get(const qk_conv_ctx *cx, qk_rowcache *rc, int n, int oy, uint8_t **rows) {
+    const qk_conv_params *p = cx->p;
+    for (int ky = 0; ky < p->kh; ky++) {
+        int iy = oy * p->stride_h - p->pad_top + ky * cx->dil;
+        int inside = iy >= 0 && iy < p->h;
+        /* every out-of-image row is all zp: one shared key (-2) */
+        long key = inside ? (long)n * (p->h + 1) + iy : -2;
+        int slot = (int)(((iy % rc->nslots) + rc->nslots) % rc->nslots);
+        uint8_t *r = rc->buf + rc->rowbytes * slot;
+        if (rc->key[slot] != key) {
+            qk_fill_row(cx, rc->scratch, n, iy, r);
+            rc->key[slot] = key;
+        }
+        rows[ky] = r;
     }
 }
 
@@ -157,8 +242,6 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     int st = qk_check(p, pw, in, out ? (const void *)out : (const void *)outf);
     if (st != QK_OK) return st;
     if (!mult) return QK_ERR_ARG;
-    int cpad_max = pw->cpad_amx > pw->cpad ? pw->cpad_amx : pw->cpad;
-    (void)cpad_max;
     qk_job job;
     memset(&job, 0, sizeof job);
     qk_conv_ctx *cx = &job.cx;
@@ -169,9 +252,16 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     cx->isx = p->in_pixel_stride ? p->in_pixel_stride : p->cin;
     cx->osx = p->out_pixel_stride ? p->out_pixel_stride : p->cout;
     cx->rsx = p->res_pixel_stride ? p->res_pixel_stride : p->cout;
-    cx->cpad = tier == QK_TIER_AMX ? pw->cpad_amx : pw->cpad;
-    int owp = qk_round_up(cx->ow, 32);
-    cx->rowlen = (owp - 1) * p->stride_w + (p->kw - 1) * cx->dil + 2;
+    /* register tiles of up to 32 pixels may run past ow: rows cover every tile's reads */
+    int owp = qk_round_up(cx->ow, 32) + 32;
+    if (tier != QK_TIER_REF && pw->fold) {
+        cx->pwk = pw->fold; cx->kw = 1; cx->sw = 1; cx->fold = 1;
+        cx->rowlen = owp + 2;
+    } else {
+        cx->pwk = pw; cx->kw = p->kw; cx->sw = p->stride_w; cx->fold = 0;
+        cx->rowlen = (owp - 1) * p->stride_w + (p->kw - 1) * cx->dil + 2;
+    }
+    cx->cpad = tier == QK_TIER_AMX ? cx->pwk->cpad_amx : cx->pwk->cpad;
     int cp = pw->cout_pad;
     int32_t *beff = malloc(sizeof(int32_t) * cp);
     float *m = malloc(sizeof(float) * cp);
@@ -185,10 +275,12 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
         fb[c] = (real && fbias) ? fbias[c] : 0.0f;
     }
     cx->beff = beff; cx->mult = m; cx->fbias = fb;
+    int status = QK_OK;
+    cx->status = &status;
     job.fn = qk_tier_fn(tier);
     qk_pool_run(qk_job_run, &job, g_threads);
     free(beff); free(m); free(fb);
-    return QK_OK;
+    return status;
 }
 
 int qk_int8_conv2d(const qk_conv_params *p, const qk_packed_weights *pw, const uint8_t *in,

@@ -21,12 +21,19 @@ struct qk_packed_weights {
     int8_t *blk_amx;   /* AMX layout with cpad_amx (== blk when cpad_amx == cpad) */
     int16_t *blk16;    /* AVX2 layout */
     int32_t *wsum;     /* [cout] sum of weights per output channel */
+    /* For few input channels (the stem): the same weights folded along kw, i.e. a KH x 1 conv over
+     * kw*cin channels w'[o][ky][0][kx*cin + c] = w[o][ky][kx][c], so the VNNI/AMX K padding is paid
+     * once per kernel row instead of once per tap. NULL when folding would not save work. */
+    struct qk_packed_weights *fold;
 };
 
 /* Everything a tier's row function needs for one conv call. */
 typedef struct {
     const qk_conv_params *p;
     const qk_packed_weights *pw;
+    const qk_packed_weights *pwk; /* weights the fast kernels use: pw, or pw->fold */
+    int kw, sw;               /* kernel width / stride the fast kernels see (1, 1 when folded) */
+    int fold;                 /* rows are built folded: row[ox][kx*cin + c] */
     const uint8_t *in;
     const int32_t *bias;      /* [cout] user bias or NULL (reference) */
     const int32_t *beff;      /* [cout_pad] bias - in_zp * wsum (u8 out) or -in_zp*wsum (f32 out) */
@@ -39,11 +46,27 @@ typedef struct {
     int isx, osx, rsx;        /* pixel strides */
     int cpad;                 /* channels per pixel in the row buffers */
     int rowlen;               /* pixels per row buffer (covers ow rounded up to 32 plus halo) */
+    int *status;              /* set to a qk_status error by a thread that fails */
 } qk_conv_ctx;
 
-/* Fills rows[kh] (kh < KH) with the padded input rows of output row `oy` of image `n`:
- * rows[kh][x*cpad + c] = in[n][ih][x - pad_left][c] or in_zp outside the image / for c >= cin. */
-void qk_int8_fill_rows(const qk_conv_ctx *cx, int n, int oy, uint8_t *const *rows);
+/* Padded input rows, cached per thread: each input row is padded (and, for folded convs,
+ * expanded) once and reused by every output row that reads it. Slot = input row mod nslots with
+ * nslots >= (KH-1)*dilation + 1, so the KH rows of one output row never collide.
+ * Unfolded: row[x*cpad + c] = in[n][iy][x - pad_left][c], or in_zp outside the image.
+ * Folded:   row[ox*cpad + kx*cin + c] = in[n][iy][ox*stride_w - pad_left + kx*dil][c] (or in_zp).
+ * Channels cin..cpad-1 hold unspecified bytes: their packed weights are zero. */
+typedef struct {
+    uint8_t *buf;        /* nslots rows of rowbytes */
+    uint8_t *scratch;    /* one plain padded row (folded convs) */
+    size_t rowbytes;
+    int nslots;
+    long *key;           /* n * (h + 1) + iy held by each slot, -1 = empty */
+} qk_rowcache;
+
+int qk_rowcache_init(qk_rowcache *rc, const qk_conv_ctx *cx);  /* 0 or QK_ERR_NOMEM */
+void qk_rowcache_free(qk_rowcache *rc);
+/* Points rows[ky] (ky < KH) at the padded input rows of output row oy of image n. */
+void qk_rowcache_get(const qk_conv_ctx *cx, qk_rowcache *rc, int n, int oy, uint8_t **rows);
 
 /* A tier computes output rows [y0, y1) of the flattened (n*oh) row range on one thread. */
 typedef void (*qk_int8_rows_fn)(const qk_conv_ctx *cx, int y0, int y1);

@@ -45,6 +45,19 @@ qk_packed_weights *qk_int8_pack_weights(const int8_t *w, int cout, int kh, int k
         return NULL;
     }
     memcpy(pw->w, w, n);
+    if (kw > 1 && qk_round_up(kw * cin, 4) * 4 <= kw * pw->cpad * 3 && kw * cin <= 64) {
+        int8_t *wf = malloc(n);
+        if (!wf) { qk_int8_free_packed(pw); return NULL; }
+        for (int o = 0; o < cout; o++)
+            for (int y = 0; y < kh; y++)
+                for (int x = 0; x < kw; x++)
+                    for (int i = 0; i < cin; i++)
+                        wf[(((size_t)o * kh + y) * kw + x) * cin + i] = w[(((size_t)o * kh + y) * kw + x) * cin + i];
+        /* [o][y][x][i] with x,i adjacent is already [o][y][0][x*cin + i]: same bytes, new shape */
+        pw->fold = qk_int8_pack_weights(wf, cout, kh, 1, kw * cin);
+        free(wf);
+        if (!pw->fold) { qk_int8_free_packed(pw); return NULL; }
+    }
     qk_pack_blocked(w, cout, kh, kw, cin, pw->cpad, pw->blk);
     if (pw->blk_amx != pw->blk) qk_pack_blocked(w, cout, kh, kw, cin, pw->cpad_amx, pw->blk_amx);
     /* AVX2: blk16[ob][kh][kw][cp/2][16][2] */
@@ -66,6 +79,7 @@ qk_packed_weights *qk_int8_pack_weights(const int8_t *w, int cout, int kh, int k
 
 void qk_int8_free_packed(qk_packed_weights *pw) {
     if (!pw) return;
+    qk_int8_free_packed(pw->fold);
     if (pw->blk_amx != pw->blk) free(pw->blk_amx);
     free(pw->blk);
     free(pw->blk16);

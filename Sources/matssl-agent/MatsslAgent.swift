@@ -19,6 +19,9 @@ struct MatsslAgent: ParsableCommand {
             QuantizeCommand.self,
             SegmentCommand.self,
             ExportCommand.self,
+            BenchKernelsCommand.self,
+            RefreshCommand.self,
+            ModelsCommand.self,
             BenchSegmentCommand.self,
         ]
     )

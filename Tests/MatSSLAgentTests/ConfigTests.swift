@@ -7,7 +7,8 @@ struct ConfigTests {
     @Test func minimalFileGetsServingDefaults() throws {
         let c = try ConfigLoader.parse("[watch]\nroots = [\"/srv/x\"]\n", file: "t.toml")
         #expect(c.roots == ["/srv/x"])
-        #expect(c.backend == .auto && c.settleTime == 2 && c.outputFolder == "matssl" && c.engine == "otsu" && c.threads == 2)
+        #expect(c.backend == .auto && c.settleTime == 2 && c.outputFolder == "matssl" && c.engine == "auto" && c.model.isEmpty && c.threads == 2)
+        #expect(c.grainClasses.isEmpty && c.dataBarRows == 0 && !c.objectsCSV && c.csvSeparator == .comma && c.htmlReport)
         #expect(c.journalPath == "/var/lib/matssl-agent/journal.sqlite")
     }
 
@@ -26,8 +27,15 @@ struct ConfigTests {
             overlay = false
             results_csv = false
             [segmentation]
-            engine = "otsu"
+            engine = "model"
+            model = "/m/x.int8.safetensors"
             threads = 1
+            [statistics]
+            grain_classes = ["boundary"]
+            data_bar_rows = 60
+            objects_csv = true
+            csv_separator = ";"
+            html_report = false
             [image]
             pixel_size_um = 0.25
             [limits]
@@ -42,6 +50,9 @@ struct ConfigTests {
         #expect(c.include == ["*.tif"] && c.exclude == ["tmp/*"] && c.outputFolder == "results" && !c.writeOverlay && !c.writeResultsCSV)
         #expect(c.threads == 1 && c.pixelSizeMicrometres == 0.25 && c.maxFileMegabytes == 10 && c.maxPixels == 1000)
         #expect(c.stateDirectory == "/tmp/s" && c.statusInterval == 3)
+        #expect(c.engine == "model" && c.model == "/m/x.int8.safetensors")
+        #expect(c.grainClasses == ["boundary"] && c.dataBarRows == 60 && c.objectsCSV && c.csvSeparator == .semicolon && !c.htmlReport)
+        #expect(c.statisticsOptions.grainBoundaryClasses == ["boundary"] && c.statisticsOptions.dataBarRows == 60)
     }
 
     @Test func typosAndBadValuesAreReportedTogether() {
@@ -54,7 +65,9 @@ struct ConfigTests {
                 [output]
                 folder = ".hidden"
                 [segmentation]
-                engine = "model"
+                engine = "magic"
+                [statistics]
+                csv_separator = "|"
                 [bogus]
                 """, file: "bad.toml")
             Issue.record("expected an error")
@@ -65,7 +78,8 @@ struct ConfigTests {
             #expect(text.contains("watch.backend"))
             #expect(text.contains("absolute"))
             #expect(text.contains("output.folder"))
-            #expect(text.contains("segmentation.model"))
+            #expect(text.contains("segmentation.engine"))
+            #expect(text.contains("statistics.csv_separator"))
             #expect(text.contains("bogus"))
         } catch {
             Issue.record("unexpected error \(error)")
@@ -101,9 +115,9 @@ struct ConfigTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "[watch]\nroots = [\"\(dir)\"]\n[state]\ndir = \"\(dir)/state\"\n".write(toFile: dir + "/ok.toml", atomically: true, encoding: .utf8)
         try "[watch]\nroots = [\"\(dir)/nope\"]\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
-        var ok = try CheckConfigCommand.parse(["--config", dir + "/ok.toml"])
+        let ok = try CheckConfigCommand.parse(["--config", dir + "/ok.toml"])
         try ok.run()
-        var bad = try CheckConfigCommand.parse(["--config", dir + "/bad.toml"])
+        let bad = try CheckConfigCommand.parse(["--config", dir + "/bad.toml"])
         #expect(throws: (any Error).self) { try bad.run() }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MatSSLLite
 import Testing
 import Watcher
 @testable import matssl_agent
@@ -30,6 +31,8 @@ struct EndToEndTests {
             settle_time = 0.2
             poll_interval = 0.1
             rescan_interval = 0
+            [segmentation]
+            engine = "otsu"
             [state]
             dir = "\(state)"
             [service]
@@ -138,6 +141,8 @@ struct EndToEndTests {
                 settle_time = 0.2
                 [output]
                 overlay = \(overlay)
+                [segmentation]
+                engine = "otsu"
                 [state]
                 dir = "\(state)"
                 \(extra)
@@ -186,8 +191,8 @@ struct EndToEndTests {
         DaemonTestSupport.waitUntil(timeout: timeout) {
             for rel in good {
                 let out = OutputPaths(image: root + "/" + rel, folderName: "matssl")
-                guard let stats = ImageStats.recordedHash(at: out.stats),
-                      let hash = try? SHA256.hex(fileAt: root + "/" + rel), stats.contentSHA256 == hash else { return false }
+                guard let stats = try? StatisticsFiles.readJSON(path: out.stats),
+                      let hash = try? SHA256.hex(fileAt: root + "/" + rel), stats.provenance.imageSHA256 == hash else { return false }
             }
             for rel in bad where !FileManager.default.fileExists(atPath: OutputPaths(image: root + "/" + rel, folderName: "matssl").error) {
                 return false
@@ -200,7 +205,7 @@ struct EndToEndTests {
         var expected: [String: Set<String>] = [:] // output dir → expected entries
         for rel in good {
             let out = OutputPaths(image: root + "/" + rel, folderName: "matssl")
-            expected[out.directory, default: ["results.csv"]].formUnion([out.mask, out.overlay, out.stats].map { ($0 as NSString).lastPathComponent })
+            expected[out.directory, default: ["results.csv", "index.html"]].formUnion([out.mask, out.overlay, out.thumbnail, out.stats].map { ($0 as NSString).lastPathComponent })
         }
         for rel in bad {
             let out = OutputPaths(image: root + "/" + rel, folderName: "matssl")
@@ -213,10 +218,13 @@ struct EndToEndTests {
             let present = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
             #expect(present == names, "in \(dir): unexpected \(present.subtracting(names).sorted()), missing \(names.subtracting(present).sorted())")
             if names.contains("results.csv") {
+                let html = try String(contentsOfFile: dir + "/index.html", encoding: .utf8)
+                #expect(html.contains("<h2>Series summary</h2>"))
                 let csv = try String(contentsOfFile: dir + "/results.csv", encoding: .utf8)
                 let images = good.filter { (root + "/" + ($0 as NSString).deletingLastPathComponent + "/matssl").replacingOccurrences(of: "/./", with: "/") == dir
                     || (($0 as NSString).deletingLastPathComponent.isEmpty && dir == root + "/matssl") }
-                #expect(csv.split(separator: "\n").count == images.count + 1, "results.csv rows in \(dir)")
+                #expect(csv.split(whereSeparator: \.isNewline).count == images.count + 1, "results.csv rows in \(dir)")
+                for image in images { #expect(html.contains(FolderReport.esc((image as NSString).lastPathComponent))) }
             }
         }
     }

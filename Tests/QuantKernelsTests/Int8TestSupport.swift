@@ -140,4 +140,15 @@ let int8ConvCases: [Int8ConvCase] = [
     Int8ConvCase(n: 2, h: 10, w: 33, cin: 64, cout: 64, k: 3, stride: 1, pad: 1, outZp: 5, relu: true),
     Int8ConvCase(h: 8, w: 40, cin: 64, cout: 48, k: 3, kw: 1, stride: 1, pad: 0, inStride: 80, outStride: 100),
     Int8ConvCase(h: 21, w: 18, cin: 3, cout: 20, k: 5, stride: 3, pad: 2, inZp: 255, outZp: 255, relu: true),
+    // one block of output channels, stride-1 3x3 (the tap-sharing AVX-512 kernel)
+    Int8ConvCase(h: 7, w: 53, cin: 64, cout: 16, k: 3, stride: 1, pad: 1, inZp: 2, outZp: 1, relu: true, residual: true, resZp: 4),
+    Int8ConvCase(h: 5, w: 25, cin: 17, cout: 5, k: 3, stride: 1, pad: 0, outStride: 9),
+    // AMX with < 64 channels: adjacent kx taps share one 64-byte K chunk
+    Int8ConvCase(h: 9, w: 45, cin: 16, cout: 16, k: 3, stride: 1, pad: 1, inZp: 6, relu: true),
+    Int8ConvCase(h: 6, w: 37, cin: 4, cout: 33, k: 5, stride: 1, pad: 2, outZp: 2, inStride: 7),
+    Int8ConvCase(h: 5, w: 70, cin: 29, cout: 40, k: 3, stride: 1, pad: 1, inZp: 11, residual: true, resZp: 1),
+    // few input channels: the kernels fold kw into the channel axis
+    Int8ConvCase(h: 19, w: 23, cin: 2, cout: 35, k: 3, stride: 2, pad: 1, padBR: 0, inZp: 50, relu: true, residual: true, resZp: 3),
+    Int8ConvCase(h: 15, w: 40, cin: 1, cout: 16, k: 3, stride: 1, pad: 2, dilation: 2, inZp: 9, outStride: 20),
+    Int8ConvCase(h: 8, w: 9, cin: 1, cout: 8, k: 7, kw: 5, stride: 1, pad: 3, inStride: 3),
 ]

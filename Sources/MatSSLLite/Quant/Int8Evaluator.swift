@@ -8,7 +8,18 @@ public enum Int8Evaluator {
         public var agreement: Double?
         /// fp32 metrics on the same images (nil without an fp32 net).
         public var fp32Metrics: SegmentationMetrics?
+        /// Per class: mean over images of |predicted − true area fraction| (0…1), the phase-fraction
+        /// error a metallographer would see (nil without masks).
+        public var phaseFractionMAE: [Double]?
         public var seconds: Double
+    }
+
+    /// Area fraction of each class in `labels` (values ≥ classes are ignored).
+    static func fractions(_ labels: [UInt8], classes: Int) -> [Double] {
+        var counts = [Int](repeating: 0, count: classes)
+        var total = 0
+        for l in labels where Int(l) < classes { counts[Int(l)] += 1; total += 1 }
+        return counts.map { total > 0 ? Double($0) / Double(total) : 0 }
     }
 
     /// - Parameter fp32: the fp32 network, to measure agreement and report its metrics beside.
@@ -18,11 +29,19 @@ public enum Int8Evaluator {
         var m = SegmentationMetrics(classes: model.classNames.count)
         var fm = fp32.map { SegmentationMetrics(classes: $0.numClasses) }
         var same = 0, total = 0
+        let k = model.classNames.count
+        var fractionError = [Double](repeating: 0, count: k)
+        var labeled = 0
         let start = Date()
         for img in images {
             let gray = GrayImage(width: img.width, height: img.height, pixels: img.pixels.map { Float($0) / 255 })
             let q = try seg.segment(gray)
-            if let truth = img.labels { m.add(predicted: q.labels, truth: truth) }
+            if let truth = img.labels {
+                m.add(predicted: q.labels, truth: truth)
+                let p = fractions(q.labels, classes: k), t = fractions(truth, classes: k)
+                for c in 0..<k { fractionError[c] += abs(p[c] - t[c]) }
+                labeled += 1
+            }
             if let net = fp32 {
                 let f = try Segmenter.predict(net, width: img.width, height: img.height, pixels: gray.pixels)
                 if let truth = img.labels { fm?.add(predicted: f, truth: truth) }
@@ -32,6 +51,7 @@ public enum Int8Evaluator {
             log("\(img.name): done")
         }
         return Result(metrics: m, agreement: total > 0 ? Double(same) / Double(total) : nil, fp32Metrics: fm,
+                      phaseFractionMAE: labeled > 0 ? fractionError.map { $0 / Double(labeled) } : nil,
                       seconds: Date().timeIntervalSince(start))
     }
 }

@@ -57,6 +57,9 @@ const char *qk_int8_tier_name(int tier);
 int qk_int8_tier_supported(int tier);
 /** The tier convolutions use now (forced or the best supported). */
 int qk_int8_active_tier(void);
+/** Why QK_INT8_TIER was ignored ("unknown tier name ..." / "this CPU lacks ..."), or NULL if it is
+ *  unset or was honoured. Meant for the caller's log; valid for the life of the process. */
+const char *qk_int8_tier_env_problem(void);
 /** Forces a tier (QK_TIER_AUTO returns to the best supported; QK_INT8_TIER is read on first use).
  *  Returns QK_ERR_UNSUPPORTED (and changes nothing) for a tier the CPU lacks. */
 int qk_int8_force_tier(int tier);

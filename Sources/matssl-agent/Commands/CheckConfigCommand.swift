@@ -18,14 +18,18 @@ struct CheckConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(78)
         }
-        let problems = ConfigLoader.checkEnvironment(config)
+        var notes: [String] = []
+        let problems = ConfigLoader.checkEnvironment(config, notes: &notes)
         if !problems.isEmpty {
             for p in problems { FileHandle.standardError.write(Data("configuration '\(options.config)': \(p)\n".utf8)) }
             throw ExitCode(78)
         }
         print("configuration '\(options.config)' is valid")
         print("  roots: \(config.roots.joined(separator: ", ")) (backend \(config.backend.rawValue), settle \(config.settleTime) s)")
-        print("  engine: \(config.engine)\(config.engine == "model" ? " (\(config.model))" : ""), threads \(config.threads)")
+        print("  engine = \"\(config.engine)\"\(config.model.isEmpty ? "" : ", model = \"\(config.model)\""), threads \(config.threads)")
+        for note in notes { print("  \(note)") }
+        print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows, "
+              + "objects CSV \(config.objectsCSV ? "on" : "off"), CSV separator '\(config.csvSeparator.rawValue)', index.html \(config.htmlReport ? "on" : "off")")
         print("  outputs: <image folder>/\(config.outputFolder)/, journal: \(config.journalPath)")
     }
 }

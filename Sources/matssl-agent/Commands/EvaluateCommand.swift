@@ -34,6 +34,7 @@ struct EvaluateCommand: ParsableCommand {
         let m: SegmentationMetrics
         let names: [String]
         var agreement: Double?
+        var fractionMAE: [Double]?
         let isInt8 = (try? SafeTensors.read(path: model))?.metadata["format"] == QuantizedModelFile.formatVersion
         if isInt8 {
             qk_set_num_threads(Int32(max(threads, 1)))
@@ -42,6 +43,7 @@ struct EvaluateCommand: ParsableCommand {
             let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp)
             m = r.metrics
             agreement = r.agreement
+            fractionMAE = r.phaseFractionMAE
             names = q.classNames
         } else {
             let net = try Checkpoint.loadSegmentationNet(path: model)
@@ -56,6 +58,10 @@ struct EvaluateCommand: ParsableCommand {
             if let p = m.paperMeanIoU { obj["mIoUPaper"] = p }
             obj["precision"] = isInt8 ? "int8" : "fp32"
             if let a = agreement { obj["int8Fp32Agreement"] = a }
+            if let f = fractionMAE {
+                obj["phaseFractionMAE"] = Dictionary(uniqueKeysWithValues: zip(names, f))
+                obj["phaseFractionMAEMean"] = f.reduce(0, +) / Double(max(f.count, 1))
+            }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -65,6 +71,10 @@ struct EvaluateCommand: ParsableCommand {
             if let p = m.paperMeanIoU { print(String(format: "mIoU (paper, classes 0,1,2,4) %.4f", p)) }
             print(String(format: "pixel accuracy %.4f", m.pixelAccuracy))
             if let a = agreement { print(String(format: "int8/fp32 pixel agreement %.4f", a)) }
+            if let f = fractionMAE {
+                let per = zip(names, f).map { "\($0.0) " + String(format: "%.2f", $0.1 * 100) }
+                print("phase-fraction error vs ground truth (mean |Δ| per image, percentage points): " + per.joined(separator: ", "))
+            }
         }
     }
 }

@@ -37,7 +37,9 @@ enum StatusReport {
         var running = "no"
         if let pidText = meta["pid"], let pid = Int32(pidText), kill(pid, 0) == 0 { running = "yes (pid \(pid))" }
         lines.append("agent running: \(running)\(meta["started"].map { ", last start \($0)" } ?? "")")
-        lines.append("model: \(meta["model_name"] ?? "?") \(meta["model_version"] ?? "")")
+        lines.append("model: \(meta["model_name"] ?? "?") \(meta["model_version"] ?? "")"
+                     + (meta["model_path"].flatMap { $0.isEmpty ? nil : " from \($0)" } ?? ""))
+        if let notice = meta["engine_notice"], !notice.isEmpty { lines.append("note: \(notice)") }
         lines.append("queue: \(counts[.queued, default: 0] + counts[.processing, default: 0]) (processing \(counts[.processing, default: 0]))")
         lines.append("files: " + FileStatus.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", "))
         let recent = try journal.lastErrors(limit: errors)

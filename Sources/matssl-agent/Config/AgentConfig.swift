@@ -1,4 +1,5 @@
 import Foundation
+import MatSSLLite
 import Watcher
 
 /// Every setting of `matssl-agent run`, with defaults that serve. The TOML layout (sections and keys)
@@ -24,12 +25,31 @@ struct AgentConfig: Equatable, Sendable {
     var writeResultsCSV: Bool = true
 
     // [segmentation]
-    /// "otsu" (classical two-class baseline) or "model" (MatSSL-Lite int8, when available).
-    var engine: String = "otsu"
-    /// Path of the model file for engine = "model".
+    /// "auto" (the int8 model when `model` resolves, else the Otsu baseline with a notice naming
+    /// where it looked), "model" (the int8 MatSSL-Lite network; an error when the model is missing)
+    /// or "otsu" (classical two-class baseline).
+    var engine: String = "auto"
+    /// Model file path, or a model name looked up by `ModelLocator` ("" = the shipped "metaldam").
     var model: String = ""
     /// Compute threads for segmentation.
     var threads: Int = 2
+
+    // [statistics]
+    /// Classes (by name) that delineate grains: each gets an ASTM E112 intercept grain size.
+    var grainClasses: [String] = []
+    /// Rows of SEM data bar at the bottom of every image, left out of the statistics.
+    var dataBarRows: Int = 0
+    /// Also write `X.objects.csv` (one row per connected object).
+    var objectsCSV: Bool = false
+    /// Separator of the CSV files (`;` gives `,` decimals for European spreadsheets).
+    var csvSeparator: CSVSeparator = .comma
+    /// Rebuild `index.html` (per-image thumbnails and fractions, series mean ± 95 % CI) per folder.
+    var htmlReport: Bool = true
+
+    /// What the per-image statistics measure.
+    var statisticsOptions: StatisticsOptions {
+        StatisticsOptions(grainBoundaryClasses: grainClasses, dataBarRows: dataBarRows)
+    }
 
     // [image]
     /// Pixel size in micrometres used when the file carries none (0 = unknown, never guessed).

@@ -1,4 +1,5 @@
 import Foundation
+import MatSSLLite
 import TOMLKit
 import Watcher
 
@@ -21,10 +22,13 @@ enum ConfigLoader {
         "watch": ["roots", "backend", "poll_interval", "rescan_interval", "settle_time", "include", "exclude"],
         "output": ["folder", "overlay", "results_csv"],
         "segmentation": ["engine", "model", "threads"],
+        "statistics": ["grain_classes", "data_bar_rows", "objects_csv", "csv_separator", "html_report"],
         "image": ["pixel_size_um"],
         "limits": ["max_file_mb", "max_pixels"],
         "state": ["dir"],
         "service": ["status_interval"],
+        // Read by `matssl-agent refresh` (RefreshConfig), validated there; the daemon only accepts it.
+        "refresh": RefreshConfig.keys,
     ]
 
     static func load(path: String) throws -> AgentConfig {
@@ -110,6 +114,17 @@ enum ConfigLoader {
         string(segmentation, "segmentation", "model") { config.model = $0 }
         integer(segmentation, "segmentation", "threads", min: 1) { config.threads = $0 }
 
+        let statistics = section("statistics")
+        strings(statistics, "statistics", "grain_classes") { config.grainClasses = $0 }
+        integer(statistics, "statistics", "data_bar_rows", min: 0) { config.dataBarRows = $0 }
+        bool(statistics, "statistics", "objects_csv") { config.objectsCSV = $0 }
+        string(statistics, "statistics", "csv_separator") { raw in
+            if let s = CSVSeparator(rawValue: raw) { config.csvSeparator = s } else {
+                problems.append("'statistics.csv_separator' must be \",\" or \";\", got '\(raw)'")
+            }
+        }
+        bool(statistics, "statistics", "html_report") { config.htmlReport = $0 }
+
         number(section("image"), "image", "pixel_size_um", min: 0) { config.pixelSizeMicrometres = $0 }
 
         let limits = section("limits")
@@ -135,18 +150,21 @@ enum ConfigLoader {
             problems.append("'output.folder' must be a plain folder name without a leading dot or slash, got '\(c.outputFolder)'")
         }
         if !c.stateDirectory.hasPrefix("/") { problems.append("'state.dir' must be an absolute path") }
-        switch c.engine {
-        case "otsu": break
-        case "model":
-            if c.model.isEmpty { problems.append("'segmentation.model' must name a model file when engine = \"model\"") }
-        default: problems.append("'segmentation.engine' must be \"otsu\" or \"model\", got '\(c.engine)'")
+        if !SegmenterFactory.engines.contains(c.engine) {
+            problems.append("'segmentation.engine' must be \"auto\", \"model\" or \"otsu\", got '\(c.engine)'")
         }
         return problems
     }
 
     /// Checks against the running system (used by `check-config` and at start-up): roots exist, the
-    /// state directory is writable, the engine can be built.
+    /// state directory is writable, the engine can be built (the model file is loaded and checked).
     static func checkEnvironment(_ c: AgentConfig) -> [String] {
+        var notes: [String] = []
+        return checkEnvironment(c, notes: &notes)
+    }
+
+    /// As above; `notes` receives what is worth knowing but not wrong (engine "auto" without a model).
+    static func checkEnvironment(_ c: AgentConfig, notes: inout [String]) -> [String] {
         var problems: [String] = []
         let fm = FileManager.default
         for root in c.roots {
@@ -166,7 +184,11 @@ enum ConfigLoader {
             let parent = (c.stateDirectory as NSString).deletingLastPathComponent
             if access(parent, W_OK) != 0 { problems.append("state directory '\(c.stateDirectory)' does not exist and '\(parent)' is not writable") }
         }
-        do { _ = try SegmenterFactory.make(c) } catch { problems.append("\(error)") }
+        do {
+            let built = try SegmenterFactory.build(c)
+            notes.append("engine: \(built.description)")
+            if let notice = built.notice { notes.append(notice) }
+        } catch { problems.append("\(error)") }
         return problems
     }
 }

@@ -29,13 +29,24 @@ final class AgentDaemon: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var dirtyFolders = Set<String>()
     private var lastCSVRebuild = Date()
+    /// Seconds the last folder-summary rebuild took: while busy, rebuilds wait ≥ 10× that (≥ 5 s),
+    /// so folders with thousands of images do not spend the worker's time on their summaries.
+    private var lastRebuildSeconds = 0.0
 
     init(configPath: String, config: AgentConfig) throws {
         self.configPath = configPath
         self.config = config
         self.journal = try Journal(path: config.journalPath)
-        self.segmenter = try SegmenterFactory.make(config)
+        let built = try SegmenterFactory.build(config)
+        self.segmenter = built.segmenter
+        self.engineDescription = built.description
+        self.engineNotice = built.notice
+        self.modelPath = built.modelPath
     }
+
+    private let engineDescription: String
+    private let engineNotice: String?
+    private let modelPath: String?
 
     // MARK: - Flags (set from signal sources only)
 
@@ -63,13 +74,14 @@ final class AgentDaemon: @unchecked Sendable {
     /// Runs until SIGTERM/SIGINT; returns the exit status (0 on a clean stop).
     func run() throws -> Int32 {
         installSignalHandlers()
-        qk_blas_set_threads(Int32(config.threads))
+        Self.boundHeapGrowth()
         let requeued = try journal.requeueInterrupted()
         if !requeued.isEmpty {
             logger.notice("\(requeued.count) file(s) interrupted by the last stop are back in the queue")
             for path in requeued { OutputPaths(image: path, folderName: config.outputFolder).removeStaleTemporaries() }
         }
-        logger.info("engine \(segmenter.modelName) \(segmenter.modelVersion); journal \(journal.path)")
+        if let engineNotice { logger.warning("\(engineNotice)") }
+        logger.notice("engine \(engineDescription); journal \(journal.path)")
 
         tracker = SettleTracker(
             settleTime: config.settleTime,
@@ -80,6 +92,7 @@ final class AgentDaemon: @unchecked Sendable {
         try startWatcher()
         try journal.setMeta(["pid": "\(getpid())", "started": ISO8601DateFormatter().string(from: Date()),
                              "model_name": segmenter.modelName, "model_version": segmenter.modelVersion, "config": configPath,
+                             "model_path": modelPath ?? "", "engine_notice": engineNotice ?? "",
                              "roots": config.roots.joined(separator: ":")])
         notifier.notify("READY=1\nSTATUS=watching \(config.roots.count) folder(s)")
         logger.notice("ready: watching \(config.roots.joined(separator: ", "))")
@@ -149,6 +162,7 @@ final class AgentDaemon: @unchecked Sendable {
     // MARK: - Worker
 
     private func workerLoop() {
+        var threads = 0
         while !isStopping {
             health.beat(busy: false)
             let item: QueuedFile?
@@ -166,29 +180,49 @@ final class AgentDaemon: @unchecked Sendable {
             }
             health.beat(busy: true)
             lock.lock(); let cfg = config, seg = segmenter; lock.unlock()
+            if cfg.threads != threads { // int8 kernels' pool and OpenBLAS: only ever changed here, between images
+                threads = cfg.threads
+                qk_set_num_threads(Int32(threads))
+            }
             let processor = ImageProcessor(
                 config: cfg, segmenter: seg, journal: journal, logger: logger,
                 rehint: { [weak self] in self?.tracker.hint($0) },
                 shouldStop: { [weak self] in self?.isStopping ?? true },
                 progress: { [health] in health.beat() })
             let outcome = processor.process(item)
+            _ = glibcMallocTrim(0) // hand an image's buffers back before the idle wait
             health.count(outcome)
-            if outcome != .abandoned, cfg.writeResultsCSV {
+            if outcome != .abandoned, cfg.writeResultsCSV || cfg.htmlReport {
                 lock.lock(); dirtyFolders.insert((item.path as NSString).deletingLastPathComponent); lock.unlock()
             }
-            if Date().timeIntervalSince(lastCSVRebuild) > 5 { rebuildDirtyCSVs() }
+            if Date().timeIntervalSince(lastCSVRebuild) > max(5, 10 * lastRebuildSeconds) { rebuildDirtyCSVs() }
         }
         health.beat(busy: false)
     }
 
     private func rebuildDirtyCSVs() {
-        lock.lock(); let folders = dirtyFolders; dirtyFolders.removeAll(); let cfg = config; lock.unlock()
-        lastCSVRebuild = Date()
+        lock.lock(); let folders = dirtyFolders; dirtyFolders.removeAll(); let cfg = config, seg = segmenter; lock.unlock()
+        let started = Date()
+        defer { lastCSVRebuild = Date(); lastRebuildSeconds = lastCSVRebuild.timeIntervalSince(started) }
+        let options = FolderResults.Options(config: cfg, palette: seg.palette)
         for folder in folders.sorted() {
-            do { try ResultsCSV.rebuild(folder: folder, outputFolder: cfg.outputFolder, journal: journal) } catch {
-                logger.error("cannot rebuild results.csv in '\(folder)': \(error)")
+            health.beat() // progress for the watchdog: a large folder's summaries take a while
+            do {
+                let report = try FolderResults.rebuild(folder: folder, options: options, journal: journal)
+                for problem in report.problems { logger.warning("results of '\(folder)': \(problem)") }
+            } catch {
+                logger.error("cannot rebuild results.csv / index.html in '\(folder)': \(error)")
             }
         }
+    }
+
+    /// Multi-megabyte buffers (tile activations, row bands, masks, overlays) are mmapped and given
+    /// back to the kernel when freed, instead of glibc's dynamic threshold (up to 32 MiB) keeping
+    /// them in fragmented arenas: measured on a 4096×4096 TIFF, peak RSS otherwise creeps up
+    /// tile by tile and stays high after each image.
+    static func boundHeapGrowth() {
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 20)
     }
 
     // MARK: - Reload (SIGHUP)
@@ -198,9 +232,11 @@ final class AgentDaemon: @unchecked Sendable {
         defer { notifier.notify("READY=1") }
         let newConfig: AgentConfig
         let newSegmenter: ImageSegmenter
+        let built: SegmenterFactory.Built
         do {
             newConfig = try ConfigLoader.load(path: configPath)
-            newSegmenter = try SegmenterFactory.make(newConfig)
+            built = try SegmenterFactory.build(newConfig) // loads the model file again: a replaced model takes effect
+            newSegmenter = built.segmenter
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
             return
@@ -215,10 +251,11 @@ final class AgentDaemon: @unchecked Sendable {
         config = applied
         segmenter = newSegmenter
         lock.unlock()
-        qk_blas_set_threads(Int32(applied.threads))
         tracker.setSettleTime(applied.settleTime)
-        try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion])
-        logger.notice("reloaded configuration; engine \(newSegmenter.modelName) \(newSegmenter.modelVersion)")
+        try? journal.setMeta(["model_name": newSegmenter.modelName, "model_version": newSegmenter.modelVersion,
+                              "model_path": built.modelPath ?? "", "engine_notice": built.notice ?? ""])
+        if let notice = built.notice { logger.warning("\(notice)") }
+        logger.notice("reloaded configuration; engine \(built.description)")
         if applied.watchOptions.roots != old.watchOptions.roots || applied.watchOptions.filter != old.watchOptions.filter
             || applied.backend != old.backend || applied.pollInterval != old.pollInterval || applied.rescanInterval != old.rescanInterval {
             lock.lock(); let w = watcher; watcher = nil; lock.unlock()
@@ -264,3 +301,7 @@ final class AgentDaemon: @unchecked Sendable {
         return timer
     }
 }
+
+// <malloc.h> is not part of Swift's Glibc module.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32

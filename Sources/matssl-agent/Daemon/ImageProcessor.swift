@@ -16,7 +16,9 @@ enum ProcessOutcome: Equatable {
 }
 
 /// Processes one queued file: identity check, content hash, "already done?", decode, segment, write
-/// outputs (mask, overlay, stats last — the stats file is the completion marker), journal.
+/// outputs through `ResultWriter` (mask, overlay, phase statistics — the `X.stats.json` is written
+/// last and is the completion marker; its `provenance.image_sha256` lets a restart adopt outputs a
+/// kill left unjournaled), journal.
 /// Runs on the daemon's single worker thread.
 struct ImageProcessor {
     var config: AgentConfig
@@ -81,9 +83,11 @@ struct ImageProcessor {
             }
         }
         // Outputs of this content completed before a kill but never journaled: adopt them.
-        if let stats = ImageStats.recordedHash(at: outputs.stats), stats.contentSHA256 == hash, stats.modelVersion == model.1, stats.modelName == model.0,
+        if let stats = try? StatisticsFiles.readJSON(path: outputs.stats), stats.provenance.imageSHA256 == hash,
+           stats.provenance.modelName == model.0, stats.provenance.modelVersion == model.1,
            FileManager.default.fileExists(atPath: outputs.mask), !config.writeOverlay || FileManager.default.fileExists(atPath: outputs.overlay) {
-            try journal.markRecovered(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1, summary: stats.summaryJSON())
+            try journal.markRecovered(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1,
+                                      summary: Self.summary(stats))
             logger.info("outputs already complete for this content (interrupted run): \(path)")
             return .unchanged
         }
@@ -91,17 +95,35 @@ struct ImageProcessor {
             try journal.requeue(path: path)
             return .abandoned
         }
-
-        // Decode.
-        let image: GrayImage
-        let info: ImageInfo
         if signature.size > maxBytes {
             return try fail(item, signature, hash, timings, outputs, "file is \(signature.size >> 20) MiB, larger than limits.max_file_mb = \(config.maxFileMegabytes)")
         }
+
+        // Decode and segment. A streaming engine (the int8 model) reads row bands, so a large TIFF
+        // never sits in memory as floats; its decode time is then part of `segment`. Otsu needs the
+        // whole image (global histogram) and gets it.
+        let limits = PixelSizePolicy.limits(config)
+        let info: ImageInfo
+        let mask: LabelMask
+        var whole: GrayImage?
         do {
-            (image, info) = try ImageDecoder.decode(path: path, limits: PixelSizePolicy.limits(config))
+            if let streaming = segmenter as? StreamingSegmenter {
+                let reader = try ImageDecoder.decodeRows(path: path, limits: limits)
+                info = reader.info
+                timings.decodeMs = clock.lap()
+                progress()
+                mask = try streaming.segment(reader: reader)
+            } else {
+                let (image, decodedInfo) = try ImageDecoder.decode(path: path, limits: limits)
+                info = decodedInfo
+                whole = image
+                timings.decodeMs = clock.lap()
+                progress()
+                mask = try segmenter.segment(image)
+            }
+            timings.segmentMs = clock.lap()
         } catch {
-            timings.decodeMs = clock.lap()
+            if timings.decodeMs == 0 { timings.decodeMs = clock.lap() } else { timings.segmentMs = clock.lap() }
             // A writer that paused longer than the settle time looks like a truncated file: if it
             // changed meanwhile, let it settle again instead of failing it.
             if FileSignature.of(path: path) != signature {
@@ -109,41 +131,63 @@ struct ImageProcessor {
                 rehint(path)
                 return .skipped("changed")
             }
-            return try fail(item, signature, hash, timings, outputs, "\(error)")
+            return try fail(item, signature, hash, timings, outputs, error is ImageError ? "\(error)" : "segmentation failed: \(error)")
         }
-        timings.decodeMs = clock.lap()
         progress()
 
-        // Segment.
-        let mask: LabelMask
-        do { mask = try segmenter.segment(image) } catch {
-            timings.segmentMs = clock.lap()
-            return try fail(item, signature, hash, timings, outputs, "segmentation failed: \(error)")
+        // Write: mask, overlay (+ thumbnail), objects CSV, then stats (the completion marker), then
+        // drop a stale error record. The overlay is rendered in row bands: from the decoded image,
+        // or from a second streaming pass over the file.
+        let writer = ResultWriter(
+            classNames: segmenter.classNames, palette: segmenter.palette, statistics: config.statisticsOptions,
+            writeOverlay: config.writeOverlay, writeObjects: config.objectsCSV, writeThumbnail: config.htmlReport,
+            separator: config.csvSeparator)
+        let provenance = ImageProvenance(
+            image: outputs.baseName, imageSHA256: hash, modelName: model.0, modelVersion: model.1,
+            timingsMs: ["hash": timings.hashMs, "decode": timings.decodeMs, "segment": timings.segmentMs])
+        var second: ImageRowReader?
+        let written: ResultWriter.Written
+        do {
+            written = try writer.write(mask: mask, rows: { y, n in
+                if let whole {
+                    return GrayImage(width: whole.width, height: n, pixels: Array(whole.pixels[(y * whole.width)..<((y + n) * whole.width)]))
+                }
+                if second == nil { second = try ImageDecoder.decodeRows(path: path, limits: limits) }
+                return try second!.readRows(n)
+            }, pixelSize: PixelSizePolicy.resolve(info: info, config: config), provenance: provenance, outputs: outputs)
+        } catch {
+            timings.writeMs = clock.lap()
+            if FileSignature.of(path: path) != signature {
+                outputs.remove(outputs.allImageOutputs)
+                try journal.markSkipped(path: path, reason: "changed while writing outputs; waiting for it to settle again")
+                rehint(path)
+                return .skipped("changed")
+            }
+            return try fail(item, signature, hash, timings, outputs, "cannot write outputs: \(error)")
         }
-        timings.segmentMs = clock.lap()
-        progress()
-
-        // Write: mask, overlay, then stats (the completion marker), then drop a stale error record.
-        let (pixelSize, source) = PixelSizePolicy.resolve(info: info, config: config)
-        try outputs.createDirectory()
-        try MaskCodec.writePalettePNG(mask, palette: segmenter.palette, to: outputs.mask) // atomic: temp, fsync, rename
-        if config.writeOverlay {
-            let overlay = OverlayRenderer.render(image: image, mask: mask, palette: segmenter.palette)
-            try PNGWriter.writeRGB(overlay, to: outputs.overlay)
-        } else {
-            outputs.remove([outputs.overlay])
-        }
-        timings.writeMs = clock.lap()
-        let stats = ImageStats.make(file: outputs.baseName, hash: hash, mask: mask, classNames: segmenter.classNames, pixelSizeUm: pixelSize,
-                                    pixelSizeSource: source, modelName: model.0, modelVersion: model.1, timings: timings)
-        try AtomicFileWriter.write([UInt8](try stats.encoded()), to: outputs.stats)
         outputs.remove([outputs.error])
-        timings.writeMs += clock.lap()
-        try journal.markDone(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1, timings: timings, summary: stats.summaryJSON())
+        timings.writeMs = clock.lap()
+        try journal.markDone(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1, timings: timings,
+                             summary: Self.summary(written.statistics))
         progress()
         if FileSignature.of(path: path) != signature { rehint(path) } // rewritten while we worked
         logger.info("segmented \(path) in \(String(format: "%.0f", timings.totalMs)) ms")
         return .done
+    }
+
+    /// Compact journal summary: size, pixel size and phase fractions (the full statistics live in
+    /// `X.stats.json`).
+    static func summary(_ s: ImageStatistics) -> String {
+        struct Summary: Encodable {
+            var width: Int, height: Int, pixelSizeUm: Double?, fractions: [String: Double]
+            enum CodingKeys: String, CodingKey { case width, height, pixelSizeUm = "pixel_size_um", fractions = "area_fractions" }
+        }
+        var fractions: [String: Double] = [:]
+        for c in s.classes { fractions[c.className] = c.areaFraction }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try? encoder.encode(Summary(width: s.widthPx, height: s.heightPx, pixelSizeUm: s.pixelSizeUm, fractions: fractions))
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// Records a failure: `X.error.json`, stale outputs removed, journal row failed.
@@ -151,7 +195,7 @@ struct ImageProcessor {
         let record = ImageErrorRecord(file: outputs.baseName, path: item.path, reason: reason, contentSHA256: hash, size: signature.size,
                                       created: ISO8601DateFormatter().string(from: Date()), agentVersion: MatsslAgent.configuration.version)
         try outputs.createDirectory()
-        outputs.remove([outputs.stats, outputs.mask, outputs.overlay])
+        outputs.remove(outputs.allImageOutputs)
         try AtomicFileWriter.write([UInt8](try record.encoded()), to: outputs.error)
         try journal.markFailed(path: item.path, signature: signature, hash: hash, modelName: segmenter.modelName, modelVersion: segmenter.modelVersion,
                                timings: timings, error: reason)

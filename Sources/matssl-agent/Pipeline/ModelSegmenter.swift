@@ -4,16 +4,18 @@ import QuantKernels
 
 /// The int8 MatSSL-Lite network as an `ImageSegmenter` (config `engine = "model"`): tiled,
 /// bounded-memory segmentation whose result does not depend on the tiling.
-final class ModelSegmenter: ImageSegmenter {
+final class ModelSegmenter: StreamingSegmenter {
     let model: QuantizedModel
     let path: String
     private let tiled: TiledSegmenter
 
-    /// Loads `path` (validated, checksummed) and sets the kernels' thread count.
-    init(path: String, threads: Int) throws {
+    /// Loads `path` (validated, checksummed) and, when `threads` is given, sets the kernels' (global)
+    /// thread count. The daemon passes nil: it builds segmenters on SIGHUP while its worker may be
+    /// computing, and sets the thread count on the worker thread between images instead.
+    init(path: String, threads: Int?) throws {
         model = try QuantizedModelFile.load(path: path)
         self.path = path
-        qk_set_num_threads(Int32(max(1, threads)))
+        if let threads { qk_set_num_threads(Int32(max(1, threads))) }
         tiled = TiledSegmenter(model: model)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the outputs of one image go: `<dir>/<folder>/<file name>.{mask.png,overlay.png,stats.json,error.json}`
+/// Where the outputs of one image go: `<dir>/<folder>/<file name>.{mask.png,overlay.png,thumb.png,stats.json,objects.csv,error.json}`
 /// beside the image. The full file name (with extension) is kept so `a.tif` and `a.jpg` in one folder
 /// do not overwrite each other's outputs.
 struct OutputPaths: Equatable {
@@ -24,8 +24,14 @@ struct OutputPaths: Equatable {
     var stats: String { path("stats.json") }
     var error: String { path("error.json") }
     var objects: String { path("objects.csv") }
+    /// Small overlay preview for `index.html`.
+    var thumbnail: String { path("thumb.png") }
+    /// Every per-image output (for removal when the image fails).
+    var allImageOutputs: [String] { [mask, overlay, stats, objects, thumbnail] }
     /// The folder's `results.csv`.
     var resultsCSV: String { (directory as NSString).appendingPathComponent("results.csv") }
+    /// The folder's `index.html`.
+    var indexHTML: String { (directory as NSString).appendingPathComponent("index.html") }
 
     private func path(_ suffix: String) -> String {
         (directory as NSString).appendingPathComponent("\(baseName).\(suffix)")

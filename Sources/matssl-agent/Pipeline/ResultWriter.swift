@@ -3,7 +3,7 @@ import MatSSLLite
 
 /// Writes the outputs of one segmented image: the class-id mask (palette PNG), the overlay (class
 /// colours over the micrograph, with legend and — when the pixel size is known — a scale bar), the
-/// phase statistics JSON and, on request, the per-object CSV. Every file is written atomically; the
+/// phase statistics JSON and, on request, the per-object CSV and an overlay thumbnail. Every file is written atomically; the
 /// stats JSON is written last and marks the set complete.
 ///
 /// The overlay is rendered in bands of rows read from `rows`, so a 4096×4096 image never needs its
@@ -14,6 +14,11 @@ struct ResultWriter {
     var statistics: StatisticsOptions
     var writeOverlay = true
     var writeObjects = false
+    /// Also write `X.thumb.png` (overlay downscaled to `thumbnailSide`) for `index.html`.
+    var writeThumbnail = false
+    var thumbnailSide = 256
+    /// Separator of `X.objects.csv`.
+    var separator: CSVSeparator = .comma
     /// Rows per overlay band.
     var bandRows = 256
 
@@ -44,16 +49,23 @@ struct ResultWriter {
             OverlayAnnotator.annotate(&overlay, classNames: classNames, palette: palette, pixelSize: pixelSize,
                                       options: .init(bottomReservedRows: statistics.dataBarRows))
             try PNGWriter.writeRGB(overlay, to: outputs.overlay)
+            if writeThumbnail {
+                try PNGWriter.writeRGB(Thumbnail.downscale(overlay, maxSide: thumbnailSide), to: outputs.thumbnail)
+            } else {
+                outputs.remove([outputs.thumbnail])
+            }
         } else {
-            outputs.remove([outputs.overlay])
+            outputs.remove([outputs.overlay, outputs.thumbnail])
         }
         let stats: ImageStatistics
         if writeObjects {
             let r = try PhaseStatistics.computeWithObjects(mask: mask, classNames: classNames, pixelSize: pixelSize,
                                                            options: statistics, provenance: provenance)
-            try StatisticsFiles.writeObjectsCSV(r.objects, classNames: classNames, pixelSize: pixelSize, to: outputs.objects)
+            try StatisticsFiles.writeObjectsCSV(r.objects, classNames: classNames, pixelSize: pixelSize, separator: separator,
+                                                to: outputs.objects)
             stats = r.statistics
         } else {
+            outputs.remove([outputs.objects])
             stats = try PhaseStatistics.compute(mask: mask, classNames: classNames, pixelSize: pixelSize, options: statistics,
                                                 provenance: provenance)
         }
