@@ -23,6 +23,7 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "segment")
+        HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
         let segmenter = try ModelSegmenter(path: path, threads: threads)
         logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path)")
@@ -34,6 +35,7 @@ struct SegmentCommand: ParsableCommand {
             writeOverlay: !noOverlay, writeObjects: objects)
         var failures = 0
         for image in images {
+            defer { HeapPolicy.trim() }  // one image's buffers go back before the next
             do {
                 let start = Date()
                 let outputs = out.map { OutputPaths(image: image, directory: $0) } ?? OutputPaths(image: image, folderName: "matssl")

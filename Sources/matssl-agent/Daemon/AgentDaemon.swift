@@ -190,7 +190,7 @@ final class AgentDaemon: @unchecked Sendable {
                 shouldStop: { [weak self] in self?.isStopping ?? true },
                 progress: { [health] in health.beat() })
             let outcome = processor.process(item)
-            _ = glibcMallocTrim(0) // hand an image's buffers back before the idle wait
+            HeapPolicy.trim() // hand an image's buffers back before the idle wait
             health.count(outcome)
             if outcome != .abandoned, cfg.writeResultsCSV || cfg.htmlReport {
                 lock.lock(); dirtyFolders.insert((item.path as NSString).deletingLastPathComponent); lock.unlock()
@@ -221,8 +221,7 @@ final class AgentDaemon: @unchecked Sendable {
     /// them in fragmented arenas: measured on a 4096×4096 TIFF, peak RSS otherwise creeps up
     /// tile by tile and stays high after each image.
     static func boundHeapGrowth() {
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
-        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 20)
+        HeapPolicy.boundForImageWork()
     }
 
     // MARK: - Reload (SIGHUP)
@@ -301,7 +300,3 @@ final class AgentDaemon: @unchecked Sendable {
         return timer
     }
 }
-
-// <malloc.h> is not part of Swift's Glibc module.
-@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
