@@ -68,10 +68,12 @@ public enum OverlayAnnotator {
     @discardableResult
     public static func annotate(_ image: inout RGBImage, classNames: [String], palette: [RGB8] = defaultPalette,
                                 pixelSize: PixelSize?, options: Options = Options()) -> Annotation {
-        var canvas = Canvas(image: image)
-        defer { image = canvas.image }
-        var result = Annotation()
         let w = image.width, h = image.height
+        // Move the pixels into the canvas and back (no copy-on-write duplicate of a 48 MB overlay).
+        var canvas = Canvas(image: RGBImage(width: 0, height: 0, pixels: []))
+        swap(&canvas.image, &image)
+        defer { swap(&canvas.image, &image) }
+        var result = Annotation()
         guard w > 0, h > 0 else { return result }
         let s = max(1, options.textScale ?? (min(w, h) + 200) / 400)
         let pad = 4 * s
