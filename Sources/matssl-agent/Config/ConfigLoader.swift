@@ -133,6 +133,7 @@ enum ConfigLoader {
 
         string(section("state"), "state", "dir") { config.stateDirectory = $0 }
         number(section("service"), "service", "status_interval", min: 0.1) { config.statusInterval = $0 }
+        _ = section("refresh")  // values are `matssl-agent refresh`'s (RefreshConfig); key names checked here too
 
         problems += validate(config)
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
