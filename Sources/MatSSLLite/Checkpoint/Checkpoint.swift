@@ -97,6 +97,13 @@ public enum Checkpoint {
         optimizer.restore(step: ck.state.step, m: m.values, v: v)
     }
 
+    /// Exact resume: parameters, buffers and optimizer state from `ck`; returns the training state to continue.
+    public static func resume(_ ck: Loaded, store: ParameterStore, optimizer: Optimizer) throws -> TrainingState {
+        try restore(ck, into: store, strict: true)
+        try restore(ck, into: optimizer, parameterCount: store.parameterCount)
+        return ck.state
+    }
+
     /// Builds the segmentation network stored in a checkpoint (eval mode), loading all tensors strictly.
     public static func loadSegmentationNet(path: String) throws -> SegmentationNet {
         let ck = try load(path: path)

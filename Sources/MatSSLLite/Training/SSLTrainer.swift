@@ -22,9 +22,7 @@ public final class SSLTrainer {
         self.state = state
         optimizer = Optimizer(state.optimizer, store: net.store, weightDecay: state.weightDecay)
         if let ck = resume {
-            try Checkpoint.restore(ck, into: net.store, strict: true)
-            try Checkpoint.restore(ck, into: optimizer, parameterCount: net.store.parameterCount)
-            self.state = ck.state
+            self.state = try Checkpoint.resume(ck, store: net.store, optimizer: optimizer)
         }
         order = SampleOrder(count: images.count, seed: self.state.seed)
     }

@@ -31,9 +31,7 @@ public final class SegmentationTrainer {
         self.state = state
         optimizer = Optimizer(state.optimizer, store: net.store, weightDecay: state.weightDecay)
         if let ck = resume {
-            try Checkpoint.restore(ck, into: net.store, strict: true)
-            try Checkpoint.restore(ck, into: optimizer, parameterCount: net.store.parameterCount)
-            self.state = ck.state
+            self.state = try Checkpoint.resume(ck, store: net.store, optimizer: optimizer)
         } else if let ck = initFrom {
             let names = try Checkpoint.restore(ck, into: net.store, strict: false)
             log("initialised \(names.count) of \(net.store.entries.count) tensors from \(ck.path)")

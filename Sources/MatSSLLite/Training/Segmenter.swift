@@ -24,16 +24,23 @@ public enum Segmenter {
         guard width > 0, height > 0, pixels.count == width * height else {
             throw ModelError.badInput("image \(width)×\(height) with \(pixels.count) pixels")
         }
+        let x = paddedInput(width: width, height: height, pixels: pixels)
+        let was = net.training
+        net.training = false
+        defer { net.training = was }
+        return try net.forward(x)
+    }
+
+    /// The image as [1, 1, H, W] with H, W rounded up to multiples of 32 by edge replication — the
+    /// input convention of fp32 inference, calibration and the int8 tiler alike.
+    public static func paddedInput(width: Int, height: Int, pixels: [Float]) -> Tensor {
         let ph = (height + 31) / 32 * 32, pw = (width + 31) / 32 * 32
         let x = Tensor([1, 1, ph, pw])
         for y in 0..<ph {
             let sy = min(y, height - 1)
             for xx in 0..<pw { x[y * pw + xx] = pixels[sy * width + min(xx, width - 1)] }
         }
-        let was = net.training
-        net.training = false
-        defer { net.training = was }
-        return try net.forward(x)
+        return x
     }
 
     /// Evaluates the net on labeled images (whole-image inference).

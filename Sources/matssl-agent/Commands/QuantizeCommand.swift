@@ -111,16 +111,9 @@ struct QuantizeCommand: ParsableCommand {
         }
     }
 
-    /// The image as [1, 1, H, W] with H, W rounded up to 32 by edge replication.
+    /// The image as [1, 1, H, W], edge-replicated to multiples of 32 (`Segmenter.paddedInput`).
     static func paddedTensor(_ img: GrayImage) -> Tensor {
-        let a = InferenceGraph.alignment
-        let ph = (img.height + a - 1) / a * a, pw = (img.width + a - 1) / a * a
-        let t = Tensor([1, 1, ph, pw])
-        for y in 0..<ph {
-            let sy = min(y, img.height - 1)
-            for x in 0..<pw { t[y * pw + x] = img.pixels[sy * img.width + min(x, img.width - 1)] }
-        }
-        return t
+        Segmenter.paddedInput(width: img.width, height: img.height, pixels: img.pixels)
     }
 
     static func timestamp() -> String {
