@@ -187,8 +187,27 @@ ic_status ic_png_read_rows(ic_png_state *s, void *dst, uint32_t rows, ic_error *
     return IC_OK;
 }
 
+/* Source for ic_png_write: copies rows out of one contiguous buffer. */
+typedef struct { const uint8_t *pixels; size_t stride; } ic_png_buffer_source;
+
+static int ic_png_copy_rows(void *ctx, uint32_t y, uint32_t rows, void *dst) {
+    const ic_png_buffer_source *b = ctx;
+    memcpy(dst, b->pixels + (size_t)y * b->stride, (size_t)rows * b->stride);
+    return 0;
+}
+
 ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_color color, int bit_depth,
                        const void *pixels, const uint8_t *palette_rgb, int palette_count, ic_error *err) {
+    int channels = color == IC_COLOR_RGB ? 3 : 1;
+    ic_png_buffer_source src = { pixels, (size_t)width * (size_t)channels * (size_t)(bit_depth == 16 ? 2 : 1) };
+    /* One row per call: the buffer is already whole, no band copy needed beyond a row. */
+    return ic_png_write_rows(path, width, height, color, bit_depth, palette_rgb, palette_count, 1,
+                             ic_png_copy_rows, &src, err);
+}
+
+ic_status ic_png_write_rows(const char *path, uint32_t width, uint32_t height, ic_color color, int bit_depth,
+                            const uint8_t *palette_rgb, int palette_count, uint32_t band_rows,
+                            ic_png_row_source source, void *context, ic_error *err) {
     int color_type, channels;
     switch (color) {
     case IC_COLOR_GRAY: color_type = PNG_COLOR_TYPE_GRAY; channels = 1; break;
@@ -205,8 +224,14 @@ ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_col
         return IC_E_UNSUPPORTED;
     }
     if (width == 0 || height == 0) { ic_set_error(err, IC_E_UNSUPPORTED, "cannot write an empty image"); return IC_E_UNSUPPORTED; }
+    if (!source) { ic_set_error(err, IC_E_UNSUPPORTED, "no row source"); return IC_E_UNSUPPORTED; }
+    if (band_rows == 0) band_rows = 1;
+    if (band_rows > height) band_rows = height;
+    size_t stride = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    uint8_t *volatile band = malloc(stride * band_rows);
+    if (!band) { ic_set_error(err, IC_E_NOMEM, "cannot allocate %u PNG rows", band_rows); return IC_E_NOMEM; }
     FILE *volatile fp = fopen(path, "wb");
-    if (!fp) { ic_set_error(err, IC_E_WRITE, "cannot create: %s", strerror(errno)); return IC_E_WRITE; }
+    if (!fp) { free(band); ic_set_error(err, IC_E_WRITE, "cannot create: %s", strerror(errno)); return IC_E_WRITE; }
     ic_png_state holder; /* only for the error text */
     memset(&holder, 0, sizeof holder);
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &holder, png_err_fn, png_warn_fn);
@@ -214,12 +239,14 @@ ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_col
     if (!png || !info) {
         if (png) png_destroy_write_struct(&png, NULL);
         fclose(fp);
+        free(band);
         ic_set_error(err, IC_E_NOMEM, "cannot create libpng writer");
         return IC_E_NOMEM;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         fclose(fp);
+        free(band);
         ic_set_error(err, IC_E_WRITE, "libpng: %s", holder.message);
         return IC_E_WRITE;
     }
@@ -240,10 +267,21 @@ ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_col
     }
     png_write_info(png, info);
     if (bit_depth == 16) png_set_swap(png);
-    size_t stride = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
-    for (uint32_t y = 0; y < height; y++) png_write_row(png, (png_const_bytep)pixels + (size_t)y * stride);
+    for (uint32_t y = 0; y < height; y += band_rows) {
+        uint32_t n = height - y < band_rows ? height - y : band_rows;
+        /* The source runs outside libpng: no longjmp can cross it. */
+        if (source(context, y, n, band) != 0) {
+            png_destroy_write_struct(&png, &info);
+            fclose(fp);
+            free(band);
+            ic_set_error(err, IC_E_WRITE, "the row source failed at row %u", y);
+            return IC_E_WRITE;
+        }
+        for (uint32_t r = 0; r < n; r++) png_write_row(png, band + (size_t)r * stride);
+    }
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
+    free(band);
     int bad = fflush(fp) != 0 || fsync(fileno(fp)) != 0;
     int saved = errno;
     if (fclose(fp) != 0) bad = 1;

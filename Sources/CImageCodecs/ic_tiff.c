@@ -111,7 +111,10 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     uint64_t cap = max_pixels * 8u; /* at most RGBA 16-bit per pixel in one strip */
     if (cap > ((uint64_t)1 << 40)) cap = (uint64_t)1 << 40;
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)cap);
-    s->tif = TIFFOpenExt(path, "r", opts);
+    /* "m": no memory mapping. libtiff maps the whole file by default, and every page it touches
+     * counts in the resident set: a 32 MB uncompressed 4096² 16-bit TIFF read row by row would
+     * end fully resident. Plain reads keep the reader's memory at one strip/row buffer. */
+    s->tif = TIFFOpenExt(path, "rm", opts);
     TIFFOpenOptionsFree(opts);
     if (!s->tif) {
         tiff_fail(s, err, IC_E_CORRUPT, "header");

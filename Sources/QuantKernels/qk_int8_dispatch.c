@@ -242,6 +242,7 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     int st = qk_check(p, pw, in, out ? (const void *)out : (const void *)outf);
     if (st != QK_OK) return st;
     if (!mult) return QK_ERR_ARG;
+    if ((st = qk_int8_prepare_layout(pw, tier)) != QK_OK) return st;
     qk_job job;
     memset(&job, 0, sizeof job);
     qk_conv_ctx *cx = &job.cx;

@@ -17,6 +17,7 @@ struct qk_packed_weights {
     int cpad;          /* cin rounded up to 4 */
     int cpad_amx;      /* see above */
     int8_t *w;         /* copy of the canonical [cout][kh][kw][cin] weights (reference) */
+    /* The tier layouts below are built on a tier's first use (qk_int8_prepare_layout); NULL before. */
     int8_t *blk;       /* VNNI layout with cpad */
     int8_t *blk_amx;   /* AMX layout with cpad_amx (== blk when cpad_amx == cpad) */
     int16_t *blk16;    /* AVX2 layout */
@@ -96,5 +97,9 @@ static inline uint8_t qk_requant_u8(int32_t acc_plus_bias, float mult, int has_r
 }
 
 static inline int qk_round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+ /* Builds `tier`'s weight layout (and the folded twin's) if it does not exist yet; thread-safe.
+ * Returns QK_OK or QK_ERR_NOMEM. The packed struct is logically const: layouts are caches. */
+int qk_int8_prepare_layout(const qk_packed_weights *pw, int tier);
 
 #endif

@@ -2,6 +2,7 @@
 #include "qk_int8_internal.h"
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 static void *qk_alloc64(size_t bytes) {
     void *p = NULL;
@@ -23,6 +24,19 @@ static void qk_pack_blocked(const int8_t *w, int cout, int kh, int kw, int cin, 
                 }
 }
 
+/* AVX2: blk16[ob][kh][kw][cp/2][16][2] (int16). */
+static void qk_pack_blocked16(const qk_packed_weights *pw, int16_t *blk16) {
+    int kh = pw->kh, kw = pw->kw, cin = pw->cin;
+    for (int o = 0; o < pw->cout; o++)
+        for (int y = 0; y < kh; y++)
+            for (int x = 0; x < kw; x++)
+                for (int i = 0; i < cin; i++) {
+                    size_t dst = ((((size_t)(o / 16) * kh + y) * kw + x) * (pw->cpad / 2) + i / 2) * 32
+                               + (size_t)(o % 16) * 2 + (i % 2);
+                    blk16[dst] = pw->w[(((size_t)o * kh + y) * kw + x) * cin + i];
+                }
+}
+
 qk_packed_weights *qk_int8_pack_weights(const int8_t *w, int cout, int kh, int kw, int cin) {
     if (!w || cout <= 0 || kh <= 0 || kw <= 0 || cin <= 0) return NULL;
     if ((long long)cout * kh * kw * cin > (1LL << 30)) return NULL;
@@ -33,54 +47,92 @@ qk_packed_weights *qk_int8_pack_weights(const int8_t *w, int cout, int kh, int k
     pw->cpad = qk_round_up(cin, 4);
     pw->cpad_amx = pw->cpad <= 64 ? pw->cpad : qk_round_up(cin, 64);
     size_t n = (size_t)cout * kh * kw * cin;
-    size_t nb = (size_t)pw->cout_pad * kh * kw * pw->cpad;
-    size_t nba = (size_t)pw->cout_pad * kh * kw * pw->cpad_amx;
     pw->w = qk_alloc64(n);
-    pw->blk = qk_alloc64(nb);
-    pw->blk_amx = pw->cpad_amx == pw->cpad ? pw->blk : qk_alloc64(nba);
-    pw->blk16 = qk_alloc64(nb * 2);
     pw->wsum = qk_alloc64((size_t)pw->cout_pad * sizeof(int32_t));
-    if (!pw->w || !pw->blk || !pw->blk_amx || !pw->blk16 || !pw->wsum) {
+    if (!pw->w || !pw->wsum) {
         qk_int8_free_packed(pw);
         return NULL;
     }
     memcpy(pw->w, w, n);
-    if (kw > 1 && qk_round_up(kw * cin, 4) * 4 <= kw * pw->cpad * 3 && kw * cin <= 64) {
-        int8_t *wf = malloc(n);
-        if (!wf) { qk_int8_free_packed(pw); return NULL; }
-        for (int o = 0; o < cout; o++)
-            for (int y = 0; y < kh; y++)
-                for (int x = 0; x < kw; x++)
-                    for (int i = 0; i < cin; i++)
-                        wf[(((size_t)o * kh + y) * kw + x) * cin + i] = w[(((size_t)o * kh + y) * kw + x) * cin + i];
-        /* [o][y][x][i] with x,i adjacent is already [o][y][0][x*cin + i]: same bytes, new shape */
-        pw->fold = qk_int8_pack_weights(wf, cout, kh, 1, kw * cin);
-        free(wf);
-        if (!pw->fold) { qk_int8_free_packed(pw); return NULL; }
-    }
-    qk_pack_blocked(w, cout, kh, kw, cin, pw->cpad, pw->blk);
-    if (pw->blk_amx != pw->blk) qk_pack_blocked(w, cout, kh, kw, cin, pw->cpad_amx, pw->blk_amx);
-    /* AVX2: blk16[ob][kh][kw][cp/2][16][2] */
     for (int o = 0; o < cout; o++) {
         int32_t s = 0;
-        for (int y = 0; y < kh; y++)
-            for (int x = 0; x < kw; x++)
-                for (int i = 0; i < cin; i++) {
-                    int8_t v = w[(((size_t)o * kh + y) * kw + x) * cin + i];
-                    s += v;
-                    size_t dst = ((((size_t)(o / 16) * kh + y) * kw + x) * (pw->cpad / 2) + i / 2) * 32
-                               + (size_t)(o % 16) * 2 + (i % 2);
-                    pw->blk16[dst] = v;
-                }
+        for (size_t j = 0; j < (size_t)kh * kw * cin; j++) s += w[(size_t)o * kh * kw * cin + j];
         pw->wsum[o] = s;
     }
+    if (kw > 1 && qk_round_up(kw * cin, 4) * 4 <= kw * pw->cpad * 3 && kw * cin <= 64) {
+        /* [o][y][x][i] with x,i adjacent is already [o][y][0][x*cin + i]: same bytes, new shape */
+        pw->fold = qk_int8_pack_weights(w, cout, kh, 1, kw * cin);
+        if (!pw->fold) { qk_int8_free_packed(pw); return NULL; }
+    }
     return pw;
+}
+
+/* Layouts are built on first use by a tier (a model run by the AMX tier never holds the VNNI and
+ * AVX2 copies: 3-4x the int8 weights). Double-checked under one lock; the pointers are published
+ * with release stores, so readers that see a pointer see its contents. */
+static pthread_mutex_t g_pack_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int qk_ensure_blk(qk_packed_weights *pw) {
+    if (__atomic_load_n(&pw->blk, __ATOMIC_ACQUIRE)) return QK_OK;
+    int st = QK_OK;
+    pthread_mutex_lock(&g_pack_lock);
+    if (!pw->blk) {
+        int8_t *b = qk_alloc64((size_t)pw->cout_pad * pw->kh * pw->kw * pw->cpad);
+        if (b) { qk_pack_blocked(pw->w, pw->cout, pw->kh, pw->kw, pw->cin, pw->cpad, b); __atomic_store_n(&pw->blk, b, __ATOMIC_RELEASE); }
+        else st = QK_ERR_NOMEM;
+    }
+    pthread_mutex_unlock(&g_pack_lock);
+    return st;
+}
+
+static int qk_ensure_layout(qk_packed_weights *pw, int tier) {
+    if (!pw) return QK_OK;
+    int st = qk_ensure_layout(pw->fold, tier);
+    if (st != QK_OK) return st;
+    switch (tier) {
+    case QK_TIER_AVXVNNI:
+    case QK_TIER_AVX512VNNI:
+        return qk_ensure_blk(pw);
+    case QK_TIER_AMX:
+        if (__atomic_load_n(&pw->blk_amx, __ATOMIC_ACQUIRE)) return QK_OK;
+        if (pw->cpad_amx == pw->cpad) {
+            if ((st = qk_ensure_blk(pw)) != QK_OK) return st;
+            pthread_mutex_lock(&g_pack_lock);
+            __atomic_store_n(&pw->blk_amx, pw->blk, __ATOMIC_RELEASE);
+            pthread_mutex_unlock(&g_pack_lock);
+            return QK_OK;
+        }
+        pthread_mutex_lock(&g_pack_lock);
+        if (!pw->blk_amx) {
+            int8_t *b = qk_alloc64((size_t)pw->cout_pad * pw->kh * pw->kw * pw->cpad_amx);
+            if (b) { qk_pack_blocked(pw->w, pw->cout, pw->kh, pw->kw, pw->cin, pw->cpad_amx, b); __atomic_store_n(&pw->blk_amx, b, __ATOMIC_RELEASE); }
+            else st = QK_ERR_NOMEM;
+        }
+        pthread_mutex_unlock(&g_pack_lock);
+        return st;
+    case QK_TIER_AVX2:
+        if (__atomic_load_n(&pw->blk16, __ATOMIC_ACQUIRE)) return QK_OK;
+        pthread_mutex_lock(&g_pack_lock);
+        if (!pw->blk16) {
+            int16_t *b = qk_alloc64((size_t)pw->cout_pad * pw->kh * pw->kw * pw->cpad * sizeof(int16_t));
+            if (b) { qk_pack_blocked16(pw, b); __atomic_store_n(&pw->blk16, b, __ATOMIC_RELEASE); }
+            else st = QK_ERR_NOMEM;
+        }
+        pthread_mutex_unlock(&g_pack_lock);
+        return st;
+    default:
+        return QK_OK; /* the reference reads pw->w */
+    }
+}
+
+int qk_int8_prepare_layout(const qk_packed_weights *pw, int tier) {
+    return qk_ensure_layout((qk_packed_weights *)pw, tier);
 }
 
 void qk_int8_free_packed(qk_packed_weights *pw) {
     if (!pw) return;
     qk_int8_free_packed(pw->fold);
-    if (pw->blk_amx != pw->blk) free(pw->blk_amx);
+    if (pw->blk_amx && pw->blk_amx != pw->blk) free(pw->blk_amx);
     free(pw->blk);
     free(pw->blk16);
     free(pw->w);

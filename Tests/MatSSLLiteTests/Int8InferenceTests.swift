@@ -74,6 +74,27 @@ struct Int8InferenceTests {
         #expect(try bands.segment(image) == reference)
     }
 
+    @Test func fusingUpsampleIntoConcatChangesNoBit() throws {
+        let (_, model) = try makeTestInt8Model()
+        let h = 128, w = 160
+        let image = makeTestImage(height: h, width: w, seed: 23)
+        let tile = (0..<(h * w)).map { UInt8(max(0, min(255, (image[$0] * 255).rounded()))) }
+        let runner = Int8GraphRunner(model: model)
+        #expect(runner.fusedUpsamples.count == 4, "decoder upsamples followed by a concat: \(runner.fusedUpsamples)")
+        func labels() throws -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: h * w)
+            try tile.withUnsafeBufferPointer { t in
+                try out.withUnsafeMutableBufferPointer { try runner.run(tile: t, height: h, width: w, labels: $0) }
+            }
+            return out
+        }
+        let fused = try labels()
+        runner.fuseUpsampleConcat = false
+        let plain = try labels()
+        expectVaried(plain)
+        #expect(fused == plain)
+    }
+
     /// The exactness above depends on the halo covering the receptive field: a short halo shows seams.
     @Test func aTooSmallHaloChangesTheResult() throws {
         let (_, model) = try makeTestInt8Model()

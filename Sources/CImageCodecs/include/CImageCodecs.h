@@ -83,6 +83,17 @@ void ic_info_free(ic_info *info);
 ic_status ic_png_write(const char *path, uint32_t width, uint32_t height, ic_color color, int bit_depth,
                        const void *pixels, const uint8_t *palette_rgb, int palette_count, ic_error *err);
 
+/** Fills `rows` rows starting at row `y` into `dst` (rows × width × channels × bit_depth/8 bytes,
+ *  layout as for ic_png_write). Returns 0, or nonzero to abandon the file. */
+typedef int (*ic_png_row_source)(void *context, uint32_t y, uint32_t rows, void *dst);
+
+/** ic_png_write with rows produced on demand, `band_rows` at a time (memory: one band, not the
+ *  image). A failing source ends with IC_E_WRITE ("the row source failed"); the caller removes the
+ *  partial file (PNGWriter writes to a temp file and renames on success). */
+ic_status ic_png_write_rows(const char *path, uint32_t width, uint32_t height, ic_color color, int bit_depth,
+                            const uint8_t *palette_rgb, int palette_count, uint32_t band_rows,
+                            ic_png_row_source source, void *context, ic_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,18 +5,41 @@ import QuantKernels
 /// runs in row chunks, so memory is a few u8 copies of the tile's widest feature maps.
 public final class Int8GraphRunner {
     public let model: QuantizedModel
-    private let lastUse: [Int]
+    /// Index of the last op reading each tensor, per fusion setting.
+    private let lastUse: [Int], lastUseUnfused: [Int]
+    /// Upsample outputs read only by one concat: tensor id → the upsample's input.
+    let fusedUpsamples: [Int: Int]
     /// Rows of float logits computed at a time by the classifier.
     public var classifierChunkRows = 32
+    /// Upsample straight into the concat buffer (requantize the small input first, then replicate
+    /// it into its channel slice) instead of materialising the full-size upsampled tensor. Same
+    /// bits (nearest upsampling commutes with the elementwise requantization); saves the largest
+    /// intermediate of the decoder. Off only to test that claim.
+    public var fuseUpsampleConcat = true
 
     public init(model: QuantizedModel) {
         self.model = model
         let g = model.info.graph
-        var last = [Int](repeating: -1, count: g.tensors.count)
-        for (i, op) in g.ops.enumerated() {
-            for t in FloatGraphRunner.inputs(of: op) { last[t] = i }
+        var readers = [Int](repeating: 0, count: g.tensors.count)
+        for op in g.ops { for t in FloatGraphRunner.inputs(of: op) { readers[t] += 1 } }
+        var fused: [Int: Int] = [:]
+        for op in g.ops {
+            guard case .upsample(let i, let o) = op, readers[o] == 1 else { continue }
+            if g.ops.contains(where: { if case .concat(let ins, _) = $0 { return ins.contains(o) } else { return false } }) {
+                fused[o] = i
+            }
         }
-        lastUse = last
+        fusedUpsamples = fused
+        var last = [Int](repeating: -1, count: g.tensors.count), lastFused = last
+        for (i, op) in g.ops.enumerated() {
+            for t in FloatGraphRunner.inputs(of: op) {
+                last[t] = i
+                lastFused[t] = i
+                if let src = fused[t] { lastFused[src] = i } // the concat reads the upsample's input
+            }
+        }
+        lastUseUnfused = last
+        lastUse = lastFused
     }
 
     /// Segments a tile.
@@ -37,6 +60,8 @@ public final class Int8GraphRunner {
             let s = g.tensors[id].stride
             return (height / s, width / s, g.tensors[id].channels)
         }
+        let fuse = fuseUpsampleConcat
+        let lastUse = fuse ? self.lastUse : lastUseUnfused
         for (index, op) in g.ops.enumerated() {
             switch op {
             case .conv(let spec):
@@ -78,6 +103,7 @@ public final class Int8GraphRunner {
                 guard st == 0 else { throw ModelError.badInput("max pool: kernel status \(st)") }
                 buffers[o] = out
             case .upsample(let i, let o):
+                if fuse && fusedUpsamples[o] != nil { continue } // done by the concat that reads it
                 let (ih, iw, c) = dims(i)
                 var out = [UInt8](repeating: 0, count: 4 * ih * iw * c)
                 let st = buffers[i]!.withUnsafeBufferPointer { inp in
@@ -94,6 +120,28 @@ public final class Int8GraphRunner {
                 var off = 0
                 for i in ins {
                     let c = g.tensors[i].channels, ip = acts[i]!
+                    if fuse, let src = fusedUpsamples[i] {
+                        // Requantize the half-size input (read with the upsampled tensor's params,
+                        // as the unfused path reads the copied bytes), then replicate it 2×2.
+                        let (sh, sw, _) = dims(src)
+                        var small = [UInt8](repeating: 0, count: sh * sw * c)
+                        var st = buffers[src]!.withUnsafeBufferPointer { inp in
+                            small.withUnsafeMutableBufferPointer {
+                                qk_u8_requantize_into(inp.baseAddress, sh * sw, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), $0.baseAddress, Int32(c), 0)
+                            }
+                        }
+                        guard st == 0 else { throw ModelError.badInput("concat: kernel status \(st)") }
+                        st = small.withUnsafeBufferPointer { inp in
+                            out.withUnsafeMutableBufferPointer {
+                                qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(sh), Int32(sw), Int32(c), Int32(c),
+                                                         $0.baseAddress! + off, Int32(oc))
+                            }
+                        }
+                        guard st == 0 else { throw ModelError.badInput("upsample: kernel status \(st)") }
+                        off += c
+                        continue
+                    }
                     let st = buffers[i]!.withUnsafeBufferPointer { inp in
                         out.withUnsafeMutableBufferPointer {
                             qk_u8_requantize_into(inp.baseAddress, oh * ow, Int32(c), Int32(c), Int32(ip.zeroPoint),
@@ -105,7 +153,10 @@ public final class Int8GraphRunner {
                 }
                 buffers[o] = out
             }
-            for t in FloatGraphRunner.inputs(of: op) where lastUse[t] == index { buffers[t] = nil }
+            for t in FloatGraphRunner.inputs(of: op) {
+                if lastUse[t] == index { buffers[t] = nil }
+                if fuse, let src = fusedUpsamples[t], lastUse[src] == index { buffers[src] = nil }
+            }
         }
     }
 

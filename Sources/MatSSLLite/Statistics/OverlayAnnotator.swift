@@ -68,9 +68,20 @@ public enum OverlayAnnotator {
     @discardableResult
     public static func annotate(_ image: inout RGBImage, classNames: [String], palette: [RGB8] = defaultPalette,
                                 pixelSize: PixelSize?, options: Options = Options()) -> Annotation {
-        let w = image.width, h = image.height
+        annotate(band: &image, top: 0, imageHeight: image.height, classNames: classNames, palette: palette,
+                 pixelSize: pixelSize, options: options)
+    }
+
+    /// Annotates one band of an overlay that is rendered (and written) a band at a time: `band`
+    /// holds rows `[top, top + band.height)` of an overlay `band.width` × `imageHeight`. The layout
+    /// is that of the whole image, so annotating every band equals annotating the whole overlay.
+    @discardableResult
+    public static func annotate(band image: inout RGBImage, top: Int, imageHeight: Int, classNames: [String],
+                                palette: [RGB8] = defaultPalette, pixelSize: PixelSize?,
+                                options: Options = Options()) -> Annotation {
+        let w = image.width, h = imageHeight
         // Move the pixels into the canvas and back (no copy-on-write duplicate of a 48 MB overlay).
-        var canvas = Canvas(image: RGBImage(width: 0, height: 0, pixels: []))
+        var canvas = Canvas(image: RGBImage(width: 0, height: 0, pixels: []), top: top)
         swap(&canvas.image, &image)
         defer { swap(&canvas.image, &image) }
         var result = Annotation()
@@ -125,30 +136,33 @@ public enum OverlayAnnotator {
     }
 }
 
-/// Clipped drawing primitives on an RGBImage.
+/// Clipped drawing primitives on an RGBImage that holds rows `[top, top + image.height)` of a
+/// larger picture; coordinates are the picture's.
 struct Canvas {
     var image: RGBImage
+    var top = 0
 
     mutating func set(_ x: Int, _ y: Int, _ c: RGB8) {
-        guard x >= 0, y >= 0, x < image.width, y < image.height else { return }
-        let i = (y * image.width + x) * 3
+        let ly = y - top
+        guard x >= 0, ly >= 0, x < image.width, ly < image.height else { return }
+        let i = (ly * image.width + x) * 3
         image.pixels[i] = c.r; image.pixels[i + 1] = c.g; image.pixels[i + 2] = c.b
     }
 
     mutating func fillRect(x: Int, y: Int, w: Int, h: Int, colour: RGB8) {
-        let x0 = max(0, x), y0 = max(0, y), x1 = min(image.width, x + w), y1 = min(image.height, y + h)
+        let x0 = max(0, x), y0 = max(top, y), x1 = min(image.width, x + w), y1 = min(top + image.height, y + h)
         guard x0 < x1, y0 < y1 else { return }
         for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, colour) } }
     }
 
     mutating func blendRect(x: Int, y: Int, w: Int, h: Int, colour: RGB8, alpha: Double) {
-        let x0 = max(0, x), y0 = max(0, y), x1 = min(image.width, x + w), y1 = min(image.height, y + h)
+        let x0 = max(0, x), y0 = max(top, y), x1 = min(image.width, x + w), y1 = min(top + image.height, y + h)
         guard x0 < x1, y0 < y1 else { return }
         let a = max(0, min(1, alpha))
         func mix(_ p: UInt8, _ q: UInt8) -> UInt8 { UInt8((Double(p) * (1 - a) + Double(q) * a).rounded()) }
         for yy in y0..<y1 {
             for xx in x0..<x1 {
-                let i = (yy * image.width + xx) * 3
+                let i = ((yy - top) * image.width + xx) * 3
                 image.pixels[i] = mix(image.pixels[i], colour.r)
                 image.pixels[i + 1] = mix(image.pixels[i + 1], colour.g)
                 image.pixels[i + 2] = mix(image.pixels[i + 2], colour.b)

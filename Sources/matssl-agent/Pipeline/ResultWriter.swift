@@ -6,8 +6,8 @@ import MatSSLLite
 /// phase statistics JSON and, on request, the per-object CSV and an overlay thumbnail. Every file is written atomically; the
 /// stats JSON is written last and marks the set complete.
 ///
-/// The overlay is rendered in bands of rows read from `rows`, so a 4096×4096 image never needs its
-/// float pixels in memory at once.
+/// The overlay is rendered, annotated and written in bands of rows read from `rows`, so a 4096×4096
+/// image never needs its float pixels or its RGB overlay in memory at once.
 struct ResultWriter {
     var classNames: [String]
     var palette: [RGB8]
@@ -34,23 +34,23 @@ struct ResultWriter {
         try outputs.createDirectory()
         try MaskCodec.writePalettePNG(mask, palette: palette, to: outputs.mask)
         if writeOverlay {
-            var overlay = RGBImage(width: mask.width, height: mask.height,
-                                   pixels: [UInt8](repeating: 0, count: mask.width * mask.height * 3))
-            var y = 0
-            while y < mask.height {
-                let n = min(bandRows, mask.height - y)
+            // Rendered, annotated, thumbnailed and compressed one band at a time: the whole RGB
+            // overlay (48 MB at 4096²) never exists in memory.
+            var thumbnail = writeThumbnail
+                ? ThumbnailAccumulator(sourceWidth: mask.width, sourceHeight: mask.height, maxSide: thumbnailSide) : nil
+            let annotation = OverlayAnnotator.Options(bottomReservedRows: statistics.dataBarRows)
+            try PNGWriter.writeRGB(width: mask.width, height: mask.height, bandRows: bandRows, to: outputs.overlay) { y, n, out in
                 let band = try rows(y, n)
                 let m = LabelMask(width: mask.width, height: n,
                                   labels: Array(mask.labels[(y * mask.width)..<((y + n) * mask.width)]))
-                let rgb = OverlayRenderer.render(image: band, mask: m, palette: palette)
-                overlay.pixels.replaceSubrange((y * mask.width * 3)..<((y + n) * mask.width * 3), with: rgb.pixels)
-                y += n
+                var rgb = OverlayRenderer.render(image: band, mask: m, palette: palette)
+                OverlayAnnotator.annotate(band: &rgb, top: y, imageHeight: mask.height, classNames: classNames,
+                                          palette: palette, pixelSize: pixelSize, options: annotation)
+                thumbnail?.add(band: rgb, top: y)
+                rgb.pixels.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
             }
-            OverlayAnnotator.annotate(&overlay, classNames: classNames, palette: palette, pixelSize: pixelSize,
-                                      options: .init(bottomReservedRows: statistics.dataBarRows))
-            try PNGWriter.writeRGB(overlay, to: outputs.overlay)
-            if writeThumbnail {
-                try PNGWriter.writeRGB(Thumbnail.downscale(overlay, maxSide: thumbnailSide), to: outputs.thumbnail)
+            if let thumbnail {
+                try PNGWriter.writeRGB(thumbnail.result(), to: outputs.thumbnail)
             } else {
                 outputs.remove([outputs.thumbnail])
             }
