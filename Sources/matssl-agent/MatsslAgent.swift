@@ -20,6 +20,7 @@ struct MatsslAgent: ParsableCommand {
             SegmentCommand.self,
             ExportCommand.self,
             BenchKernelsCommand.self,
+            BenchTrainCommand.self,
             RefreshCommand.self,
             ModelsCommand.self,
             BenchSegmentCommand.self,
