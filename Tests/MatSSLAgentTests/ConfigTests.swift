@@ -30,6 +30,7 @@ struct ConfigTests {
             engine = "model"
             model = "/m/x.int8.safetensors"
             threads = 1
+            tta = "d4"
             [statistics]
             grain_classes = ["boundary"]
             data_bar_rows = 60
@@ -50,9 +51,17 @@ struct ConfigTests {
         #expect(c.include == ["*.tif"] && c.exclude == ["tmp/*"] && c.outputFolder == "results" && !c.writeOverlay && !c.writeResultsCSV)
         #expect(c.threads == 1 && c.pixelSizeMicrometres == 0.25 && c.maxFileMegabytes == 10 && c.maxPixels == 1000)
         #expect(c.stateDirectory == "/tmp/s" && c.statusInterval == 3)
-        #expect(c.engine == "model" && c.model == "/m/x.int8.safetensors")
+        #expect(c.engine == "model" && c.model == "/m/x.int8.safetensors" && c.augmentation == .d4)
         #expect(c.grainClasses == ["boundary"] && c.dataBarRows == 60 && c.objectsCSV && c.csvSeparator == .semicolon && !c.htmlReport)
         #expect(c.statisticsOptions.grainBoundaryClasses == ["boundary"] && c.statisticsOptions.dataBarRows == 60)
+    }
+
+    @Test func testTimeAugmentationDefaultsToFlipsAndRejectsUnknownNames() throws {
+        let c = try ConfigLoader.parse("[watch]\nroots = [\"/a\"]\n", file: "t.toml")
+        #expect(c.augmentation == .flips)
+        #expect(throws: (any Error).self) {
+            try ConfigLoader.parse("[watch]\nroots = [\"/a\"]\n[segmentation]\ntta = \"rot\"\n", file: "t.toml")
+        }
     }
 
     @Test func typosAndBadValuesAreReportedTogether() {

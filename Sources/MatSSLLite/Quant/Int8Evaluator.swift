@@ -23,9 +23,11 @@ public enum Int8Evaluator {
     }
 
     /// - Parameter fp32: the fp32 network, to measure agreement and report its metrics beside.
+    /// - Parameter augmentation: test-time augmentation, for the int8 model and the fp32 net alike.
     public static func evaluate(_ model: QuantizedModel, images: [TrainImage], fp32: SegmentationNet? = nil,
+                                augmentation: TestTimeAugmentation = .none,
                                 log: (String) -> Void = { _ in }) throws -> Result {
-        let seg = TiledSegmenter(model: model)
+        let seg = TiledSegmenter(model: model, augmentation: augmentation)
         var m = SegmentationMetrics(classes: model.classNames.count)
         var fm = fp32.map { SegmentationMetrics(classes: $0.numClasses) }
         var same = 0, total = 0
@@ -43,7 +45,8 @@ public enum Int8Evaluator {
                 labeled += 1
             }
             if let net = fp32 {
-                let f = try Segmenter.predict(net, width: img.width, height: img.height, pixels: gray.pixels)
+                let f = try Segmenter.predict(net, width: img.width, height: img.height, pixels: gray.pixels,
+                                              augmentation: augmentation)
                 if let truth = img.labels { fm?.add(predicted: f, truth: truth) }
                 same += zip(f, q.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
                 total += f.count

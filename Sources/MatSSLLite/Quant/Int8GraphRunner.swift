@@ -47,10 +47,33 @@ public final class Int8GraphRunner {
     ///   - tile: u8 intensities `[height, width]` (q = round(255·x)); height and width multiples of 32.
     ///   - labels: receives `[height, width]` class ids (argmax of the logits; ties go to the lower id).
     public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, labels: UnsafeMutableBufferPointer<UInt8>) throws {
+        guard labels.count >= height * width else {
+            throw ModelError.badInput("label buffer of \(labels.count) for a \(width)×\(height) tile")
+        }
+        try execute(tile: tile, height: height, width: width, output: .labels(labels))
+    }
+
+    /// Runs a tile and hands over its float logits a band of rows at a time (for test-time
+    /// augmentation, which averages logits over several views).
+    /// - Parameter logits: called top to bottom with `(firstRow, rows, values)`, values
+    ///   `[rows, width, classes]` (channels last); the buffer is reused after the call returns.
+    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int,
+                    logits: (Int, Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        try withoutActuallyEscaping(logits) { sink in
+            try execute(tile: tile, height: height, width: width, output: .logits(sink))
+        }
+    }
+
+    /// Where the classifier's output goes.
+    private enum Output {
+        case labels(UnsafeMutableBufferPointer<UInt8>)
+        case logits((Int, Int, UnsafeBufferPointer<Float>) throws -> Void)
+    }
+
+    private func execute(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, output: Output) throws {
         let g = model.info.graph
         let align = InferenceGraph.alignment
-        guard height > 0, width > 0, height % align == 0, width % align == 0, tile.count >= height * width,
-              labels.count >= height * width else {
+        guard height > 0, width > 0, height % align == 0, width % align == 0, tile.count >= height * width else {
             throw ModelError.badInput("int8 tile \(width)×\(height) must be a positive multiple of \(align)")
         }
         var buffers = [[UInt8]?](repeating: nil, count: g.tensors.count)
@@ -68,7 +91,7 @@ public final class Int8GraphRunner {
                 let conv = model.convByOutput[spec.output]!
                 let (ih, iw, _) = dims(spec.input)
                 if spec.floatOutput {
-                    try classify(conv, input: buffers[spec.input]!, h: ih, w: iw, inParams: acts[spec.input]!, labels: labels)
+                    try classify(conv, input: buffers[spec.input]!, h: ih, w: iw, inParams: acts[spec.input]!, output: output)
                     continue
                 }
                 let (oh, ow, oc) = dims(spec.output)
@@ -160,9 +183,9 @@ public final class Int8GraphRunner {
         }
     }
 
-    /// The 1×1 float-output classifier in row chunks, fused with the argmax.
+    /// The 1×1 float-output classifier in row chunks, fused with the argmax (or handing the logits on).
     private func classify(_ conv: QuantizedConv, input: [UInt8], h: Int, w: Int, inParams: QuantParams,
-                          labels: UnsafeMutableBufferPointer<UInt8>) throws {
+                          output: Output) throws {
         let k = conv.spec.cout, cin = conv.spec.cin
         guard conv.spec.kernel == 1, conv.spec.stride == 1 else {
             throw ModelError.invalidConfig("classifier \(conv.spec.name) must be a 1×1 conv")
@@ -183,6 +206,13 @@ public final class Int8GraphRunner {
                 }
             }
             guard st == 0 else { throw ModelError.badInput("classifier: kernel status \(st)") }
+            guard case .labels(let labels) = output else {
+                if case .logits(let sink) = output {
+                    try logits.withUnsafeBufferPointer { try sink(y0, n, UnsafeBufferPointer(rebasing: $0[0..<(n * w * k)])) }
+                }
+                y0 += n
+                continue
+            }
             logits.withUnsafeBufferPointer { lp in
                 for i in 0..<(n * w) {
                     let base = i * k

@@ -12,12 +12,17 @@ public final class TiledSegmenter {
     public let tilePixelBudget: Int
     /// Halo in pixels on each side (a multiple of 32, ≥ the receptive radius unless overridden).
     public let halo: Int
+    /// Views whose logits are summed per pixel (`.none`: one pass, argmax fused into the classifier).
+    /// Each tile is transformed whole (it is padded to multiples of 32 and its halo covers the
+    /// receptive field on every side), so the tiled result still equals the whole-image result.
+    public var augmentation: TestTimeAugmentation
 
-    public init(model: QuantizedModel, tilePixelBudget: Int? = nil, halo: Int? = nil) {
+    public init(model: QuantizedModel, tilePixelBudget: Int? = nil, halo: Int? = nil, augmentation: TestTimeAugmentation = .none) {
         self.model = model
         runner = Int8GraphRunner(model: model)
         self.tilePixelBudget = tilePixelBudget ?? model.info.tilePixelBudget
         self.halo = halo ?? model.info.halo
+        self.augmentation = augmentation
     }
 
     /// The tiling of a padded `height` × `width` image: core sizes (multiples of 32).
@@ -102,6 +107,16 @@ public final class TiledSegmenter {
                     let base = (inTop - windowStart + r) * wp
                     tile.append(contentsOf: window[(base + inLeft)..<(base + inRight)])
                 }
+                if augmentation != .none {
+                    let core = CoreRegion(top: y0 - inTop, left: x0 - inLeft, height: min(y1, height) - y0,
+                                          width: min(x1, width) - x0)
+                    let coreLabels = try augmentedCore(tile: tile, height: th, width: tw, core: core)
+                    for r in 0..<core.height {
+                        for i in 0..<core.width { labels[(y0 + r) * width + x0 + i] = coreLabels[r * core.width + i] }
+                    }
+                    x0 = x1
+                    continue
+                }
                 if tileLabels.count < th * tw { tileLabels = [UInt8](repeating: 0, count: th * tw) }
                 try tile.withUnsafeBufferPointer { t in
                     try tileLabels.withUnsafeMutableBufferPointer { l in
@@ -121,5 +136,45 @@ public final class TiledSegmenter {
             y0 = y1
         }
         return LabelMask(width: width, height: height, labels: labels)
+    }
+
+    /// The part of a tile whose labels are kept (tile coordinates; clipped to the real image).
+    struct CoreRegion { var top: Int, left: Int, height: Int, width: Int }
+
+    /// Test-time augmentation of one tile: the logits of every view, mapped back to the tile's own
+    /// orientation, are summed (views in a fixed order, so the sum is deterministic) over the core
+    /// only, then argmax (ties go to the lower class id). Memory: core × classes floats.
+    /// - Returns: `[core.height, core.width]` class ids.
+    func augmentedCore(tile: [UInt8], height th: Int, width tw: Int, core: CoreRegion) throws -> [UInt8] {
+        let k = model.classNames.count
+        guard core.height > 0, core.width > 0 else { return [] }
+        var sum = [Float](repeating: 0, count: core.height * core.width * k)
+        for t in augmentation.transforms {
+            let (vh, vw) = t.outputSize(height: th, width: tw)
+            let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
+            try view.withUnsafeBufferPointer { v in
+                try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
+                    sum.withUnsafeMutableBufferPointer { acc in
+                        for r in 0..<rows {
+                            for tx in 0..<vw {
+                                let (y, x) = t.source(row0 + r, tx, height: th, width: tw)
+                                let cy = y - core.top, cx = x - core.left
+                                guard cy >= 0, cy < core.height, cx >= 0, cx < core.width else { continue }
+                                let o = (cy * core.width + cx) * k, i = (r * vw + tx) * k
+                                for c in 0..<k { acc[o + c] += logits[i + c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: core.height * core.width)
+        for p in 0..<out.count {
+            var best = 0
+            var bv = sum[p * k]
+            for c in 1..<k where sum[p * k + c] > bv { bv = sum[p * k + c]; best = c }
+            out[p] = UInt8(best)
+        }
+        return out
     }
 }

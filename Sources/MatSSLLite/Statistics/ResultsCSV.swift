@@ -9,6 +9,7 @@ public enum ResultsCSV {
             ("image_sha256", { .text($0.provenance.imageSHA256) }),
             ("model_name", { .text($0.provenance.modelName) }),
             ("model_version", { .text($0.provenance.modelVersion) }),
+            ("test_time_augmentation", { $0.provenance.testTimeAugmentation.map(CSVCell.text) ?? .empty }),
             ("width_px", { .integer($0.widthPx) }),
             ("height_px", { .integer($0.heightPx) }),
             ("data_bar_rows_cropped", { .integer($0.dataBarRowsCropped) }),

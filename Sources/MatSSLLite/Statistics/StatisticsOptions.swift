@@ -38,11 +38,15 @@ public struct ImageProvenance: Codable, Equatable, Sendable {
     public var modelVersion: String
     /// Named timings in milliseconds (e.g. "decode", "inference", "statistics").
     public var timingsMs: [String: Double]
+    /// Test-time augmentation the mask was made with (`TestTimeAugmentation` raw value); nil in
+    /// files written before it was recorded, and for engines without it.
+    public var testTimeAugmentation: String?
 
     public init(image: String, imageSHA256: String = "", modelName: String = "",
-                modelVersion: String = "", timingsMs: [String: Double] = [:]) {
+                modelVersion: String = "", timingsMs: [String: Double] = [:], testTimeAugmentation: String? = nil) {
         self.image = image; self.imageSHA256 = imageSHA256
         self.modelName = modelName; self.modelVersion = modelVersion; self.timingsMs = timingsMs
+        self.testTimeAugmentation = testTimeAugmentation
     }
 }
 

@@ -4,7 +4,13 @@ import Foundation
 /// multiples of 32, run at full resolution in eval mode, and the prediction cropped back.
 public enum Segmenter {
     /// pixels: width·height floats in [0, 1] → (class ids, probabilities are not kept).
-    public static func predict(_ net: SegmentationNet, width: Int, height: Int, pixels: [Float]) throws -> [UInt8] {
+    /// - Parameter augmentation: views of the padded image whose logits are summed per pixel
+    ///   (in the order of `augmentation.transforms`, as the int8 tiler does).
+    public static func predict(_ net: SegmentationNet, width: Int, height: Int, pixels: [Float],
+                               augmentation: TestTimeAugmentation = .none) throws -> [UInt8] {
+        if augmentation != .none {
+            return try predictAugmented(net, width: width, height: height, pixels: pixels, augmentation: augmentation)
+        }
         let logits = try self.logits(net, width: width, height: height, pixels: pixels)
         let ph = logits.h, pw = logits.w, c = logits.c
         var out = [UInt8](repeating: 0, count: width * height)
@@ -15,6 +21,43 @@ public enum Segmenter {
                 for k in 1..<c { let v = logits[(k * ph + y) * pw + x]; if v > bv { bv = v; best = k } }
                 out[y * width + x] = UInt8(best)
             }
+        }
+        return out
+    }
+
+    private static func predictAugmented(_ net: SegmentationNet, width: Int, height: Int, pixels: [Float],
+                                         augmentation: TestTimeAugmentation) throws -> [UInt8] {
+        guard width > 0, height > 0, pixels.count == width * height else {
+            throw ModelError.badInput("image \(width)×\(height) with \(pixels.count) pixels")
+        }
+        let padded = paddedInput(width: width, height: height, pixels: pixels)
+        let ph = padded.h, pw = padded.w, k = net.numClasses
+        let plane = padded.array
+        var sum = [Float](repeating: 0, count: k * height * width) // [classes, height, width]
+        let was = net.training
+        net.training = false
+        defer { net.training = was }
+        for t in augmentation.transforms {
+            let (vh, vw) = t.outputSize(height: ph, width: pw)
+            let view = plane.withUnsafeBufferPointer { t.apply($0, height: ph, width: pw) }
+            let x = Tensor([1, 1, vh, vw])
+            for i in 0..<view.count { x[i] = view[i] }
+            let logits = try net.forward(x)
+            for ty in 0..<vh {
+                for tx in 0..<vw {
+                    let (y, xx) = t.source(ty, tx, height: ph, width: pw)
+                    guard y < height, xx < width else { continue }
+                    for c in 0..<k { sum[(c * height + y) * width + xx] += logits[(c * vh + ty) * vw + tx] }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: width * height)
+        let n = width * height
+        for p in 0..<n {
+            var best = 0
+            var bv = sum[p]
+            for c in 1..<k where sum[c * n + p] > bv { bv = sum[c * n + p]; best = c }
+            out[p] = UInt8(best)
         }
         return out
     }
@@ -44,11 +87,12 @@ public enum Segmenter {
     }
 
     /// Evaluates the net on labeled images (whole-image inference).
-    public static func evaluate(_ net: SegmentationNet, images: [TrainImage]) throws -> SegmentationMetrics {
+    public static func evaluate(_ net: SegmentationNet, images: [TrainImage],
+                                augmentation: TestTimeAugmentation = .none) throws -> SegmentationMetrics {
         var m = SegmentationMetrics(classes: net.numClasses)
         for img in images {
             let px = img.pixels.map { Float($0) / 255 }
-            let pred = try predict(net, width: img.width, height: img.height, pixels: px)
+            let pred = try predict(net, width: img.width, height: img.height, pixels: px, augmentation: augmentation)
             m.add(predicted: pred, truth: img.labels ?? [])
         }
         return m

@@ -16,6 +16,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Directory of masks (X.png).") var masks: String
     @Option(help: "Only the images listed in this file.") var list: String?
     @Option(help: "Threads.") var threads: Int = 2
+    @Option(help: "Test-time augmentation: none, flips (logits summed over 4 flipped views) or d4 (8 views).")
+    var tta: TestTimeAugmentation = .none
     @Flag(help: "Print JSON.") var json = false
 
     static func summary(_ m: SegmentationMetrics, names: [String]) -> String {
@@ -40,14 +42,14 @@ struct EvaluateCommand: ParsableCommand {
             qk_set_num_threads(Int32(max(threads, 1)))
             let q = try QuantizedModelFile.load(path: model)
             let fp = try compare.map { try Checkpoint.loadSegmentationNet(path: $0) }
-            let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp)
+            let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp, augmentation: tta)
             m = r.metrics
             agreement = r.agreement
             fractionMAE = r.phaseFractionMAE
             names = q.classNames
         } else {
             let net = try Checkpoint.loadSegmentationNet(path: model)
-            m = try Segmenter.evaluate(net, images: imgs)
+            m = try Segmenter.evaluate(net, images: imgs, augmentation: tta)
             names = net.config.classNames
         }
         let dt = Date().timeIntervalSince(start)
@@ -57,6 +59,7 @@ struct EvaluateCommand: ParsableCommand {
                                       "confusion": m.confusion, "seconds": dt]
             if let p = m.paperMeanIoU { obj["mIoUPaper"] = p }
             obj["precision"] = isInt8 ? "int8" : "fp32"
+            obj["tta"] = tta.rawValue
             if let a = agreement { obj["int8Fp32Agreement"] = a }
             if let f = fractionMAE {
                 obj["phaseFractionMAE"] = Dictionary(uniqueKeysWithValues: zip(names, f))
@@ -65,7 +68,7 @@ struct EvaluateCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(imgs.count) images (\(String(format: "%.1f", dt)) s)")
+            print("\(imgs.count) images (\(String(format: "%.1f", dt)) s, test-time augmentation: \(tta.rawValue))")
             for (k, v) in m.iou.enumerated() { print("  \(names[k]): IoU \(v.map { String(format: "%.4f", $0) } ?? "n/a")") }
             print(String(format: "mIoU (all classes) %.4f", m.meanIoU()))
             if let p = m.paperMeanIoU { print(String(format: "mIoU (paper, classes 0,1,2,4) %.4f", p)) }

@@ -20,13 +20,15 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Also write X.objects.csv (one row per connected object).") var objects = false
     @Flag(help: "Skip the overlay PNG.") var noOverlay = false
     @Option(help: "Refuse images with more pixels than this.") var maxPixels = 268_435_456
+    @Option(help: "Test-time augmentation: none, flips (logits summed over 4 flipped views) or d4 (8 views).")
+    var tta: TestTimeAugmentation = AgentConfig.defaultTestTimeAugmentation
 
     func run() throws {
         let logger = Logger(label: "segment")
         HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
-        let segmenter = try ModelSegmenter(path: path, threads: threads)
-        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path)")
+        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta)
+        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue)")
         let limits = DecodeLimits(maxPixels: maxPixels)
         let writer = ResultWriter(
             classNames: segmenter.classNames, palette: segmenter.palette,
@@ -48,7 +50,8 @@ struct SegmentCommand: ParsableCommand {
                 let provenance = ImageProvenance(image: (image as NSString).lastPathComponent,
                                                  imageSHA256: (try? SHA256.hex(fileAt: image)) ?? "",
                                                  modelName: segmenter.modelName, modelVersion: segmenter.modelVersion,
-                                                 timingsMs: ["segment": segmented.timeIntervalSince(start) * 1000])
+                                                 timingsMs: ["segment": segmented.timeIntervalSince(start) * 1000],
+                                                 testTimeAugmentation: tta.rawValue)
                 let written = try writer.write(mask: mask, rows: { _, n in
                     if second == nil { second = try ImageDecoder.decodeRows(path: image, limits: limits) }
                     return try second!.readRows(n)

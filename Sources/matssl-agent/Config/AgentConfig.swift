@@ -33,6 +33,13 @@ struct AgentConfig: Equatable, Sendable {
     var model: String = ""
     /// Compute threads for segmentation.
     var threads: Int = 2
+    /// Test-time augmentation of the model engine: "none", "flips" (4 passes) or "d4" (8 passes).
+    var testTimeAugmentation: String = AgentConfig.defaultTestTimeAugmentation.rawValue
+
+    /// What `segment` and the daemon use unless told otherwise (docs/quantization.md measures it).
+    static let defaultTestTimeAugmentation = TestTimeAugmentation.flips
+    /// `testTimeAugmentation` parsed (validated by the loader).
+    var augmentation: TestTimeAugmentation { TestTimeAugmentation(rawValue: testTimeAugmentation) ?? .none }
 
     // [statistics]
     /// Classes (by name) that delineate grains: each gets an ASTM E112 intercept grain size.

@@ -21,7 +21,7 @@ enum ConfigLoader {
     static let schema: [String: Set<String>] = [
         "watch": ["roots", "backend", "poll_interval", "rescan_interval", "settle_time", "include", "exclude"],
         "output": ["folder", "overlay", "results_csv"],
-        "segmentation": ["engine", "model", "threads"],
+        "segmentation": ["engine", "model", "threads", "tta"],
         "statistics": ["grain_classes", "data_bar_rows", "objects_csv", "csv_separator", "html_report"],
         "image": ["pixel_size_um"],
         "limits": ["max_file_mb", "max_pixels"],
@@ -113,6 +113,7 @@ enum ConfigLoader {
         string(segmentation, "segmentation", "engine") { config.engine = $0 }
         string(segmentation, "segmentation", "model") { config.model = $0 }
         integer(segmentation, "segmentation", "threads", min: 1) { config.threads = $0 }
+        string(segmentation, "segmentation", "tta") { config.testTimeAugmentation = $0 }
 
         let statistics = section("statistics")
         strings(statistics, "statistics", "grain_classes") { config.grainClasses = $0 }
@@ -153,6 +154,9 @@ enum ConfigLoader {
         if !c.stateDirectory.hasPrefix("/") { problems.append("'state.dir' must be an absolute path") }
         if !SegmenterFactory.engines.contains(c.engine) {
             problems.append("'segmentation.engine' must be \"auto\", \"model\" or \"otsu\", got '\(c.engine)'")
+        }
+        if TestTimeAugmentation(rawValue: c.testTimeAugmentation) == nil {
+            problems.append("'segmentation.tta' must be \"none\", \"flips\" or \"d4\", got '\(c.testTimeAugmentation)'")
         }
         return problems
     }

@@ -144,7 +144,8 @@ struct ImageProcessor {
             separator: config.csvSeparator)
         let provenance = ImageProvenance(
             image: outputs.baseName, imageSHA256: hash, modelName: model.0, modelVersion: model.1,
-            timingsMs: ["hash": timings.hashMs, "decode": timings.decodeMs, "segment": timings.segmentMs])
+            timingsMs: ["hash": timings.hashMs, "decode": timings.decodeMs, "segment": timings.segmentMs],
+            testTimeAugmentation: segmenter.testTimeAugmentation)
         var second: ImageRowReader?
         let written: ResultWriter.Written
         do {

@@ -15,6 +15,12 @@ protocol ImageSegmenter: AnyObject {
     var palette: [RGB8] { get }
     /// Segments `image` (H×W gray, values 0…1) into a H×W mask of class indices < classNames.count.
     func segment(_ image: GrayImage) throws -> LabelMask
+    /// Test-time augmentation recorded with every result (nil: the engine has none).
+    var testTimeAugmentation: String? { get }
+}
+
+extension ImageSegmenter {
+    var testTimeAugmentation: String? { nil }
 }
 
 /// A segmenter that can read the image a band of rows at a time (bounded memory on large files).
@@ -73,7 +79,7 @@ enum SegmenterFactory {
     }
 
     private static func load(_ path: String, _ config: AgentConfig) throws -> ModelSegmenter {
-        do { return try ModelSegmenter(path: path, threads: nil) } catch {
+        do { return try ModelSegmenter(path: path, threads: nil, augmentation: config.augmentation) } catch {
             throw SegmenterError(description: "model '\(path)' cannot be loaded: \(error)")
         }
     }

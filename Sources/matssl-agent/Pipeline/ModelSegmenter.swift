@@ -12,12 +12,15 @@ final class ModelSegmenter: StreamingSegmenter {
     /// Loads `path` (validated, checksummed) and, when `threads` is given, sets the kernels' (global)
     /// thread count. The daemon passes nil: it builds segmenters on SIGHUP while its worker may be
     /// computing, and sets the thread count on the worker thread between images instead.
-    init(path: String, threads: Int?) throws {
+    /// `augmentation`: views whose logits are summed (`.flips` costs 4 passes; see docs/quantization.md).
+    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none) throws {
         model = try QuantizedModelFile.load(path: path)
         self.path = path
         if let threads { qk_set_num_threads(Int32(max(1, threads))) }
-        tiled = TiledSegmenter(model: model)
+        tiled = TiledSegmenter(model: model, augmentation: augmentation)
     }
+
+    var testTimeAugmentation: String? { tiled.augmentation.rawValue }
 
     var modelName: String { model.info.name }
     var modelVersion: String { model.info.version }

@@ -1,0 +1,64 @@
+/// One of the eight symmetries of the square (flips, 90° rotations, transposes). Micrographs have no
+/// "up", so a segmentation network's logits averaged over these views of an image are a better
+/// estimate than one view's (test-time augmentation).
+public enum DihedralTransform: Int, CaseIterable, Sendable {
+    case identity, flipH, flipV, rot180, transpose, rot90, rot270, antiTranspose
+
+    /// Size of the transformed image: `[h, w]` → `[h', w']` (swapped by the transposing ones).
+    public func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
+        rawValue >= DihedralTransform.transpose.rawValue ? (w, h) : (h, w)
+    }
+
+    /// The pixel `(y, x)` of the original `h` × `w` image shown at `(ty, tx)` of the transformed one.
+    /// (`rot90` is counter-clockwise, as numpy's `rot90`.)
+    @inline(__always)
+    public func source(_ ty: Int, _ tx: Int, height h: Int, width w: Int) -> (y: Int, x: Int) {
+        switch self {
+        case .identity: return (ty, tx)
+        case .flipH: return (ty, w - 1 - tx)
+        case .flipV: return (h - 1 - ty, tx)
+        case .rot180: return (h - 1 - ty, w - 1 - tx)
+        case .transpose: return (tx, ty)
+        case .rot90: return (tx, w - 1 - ty)
+        case .rot270: return (h - 1 - tx, ty)
+        case .antiTranspose: return (h - 1 - tx, w - 1 - ty)
+        }
+    }
+
+    /// The transformed image. `pixels`: `[h, w]`; result: `[h', w']` (see `outputSize`).
+    public func apply<T>(_ pixels: UnsafeBufferPointer<T>, height h: Int, width w: Int) -> [T] {
+        precondition(pixels.count >= h * w)
+        if self == .identity { return Array(pixels.prefix(h * w)) }
+        let (th, tw) = outputSize(height: h, width: w)
+        var out = [T]()
+        out.reserveCapacity(th * tw)
+        for ty in 0..<th {
+            for tx in 0..<tw {
+                let (y, x) = source(ty, tx, height: h, width: w)
+                out.append(pixels[y * w + x])
+            }
+        }
+        return out
+    }
+}
+
+/// Which views of an image segmentation averages the logits over.
+public enum TestTimeAugmentation: String, CaseIterable, Sendable, Codable {
+    /// The image as it is (one pass).
+    case none
+    /// The image and its horizontal, vertical and double flips (4 passes).
+    case flips
+    /// All eight symmetries of the square (8 passes).
+    case d4
+
+    public var transforms: [DihedralTransform] {
+        switch self {
+        case .none: return [.identity]
+        case .flips: return [.identity, .flipH, .flipV, .rot180]
+        case .d4: return DihedralTransform.allCases
+        }
+    }
+
+    /// Network passes per image.
+    public var passes: Int { transforms.count }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import MatSSLLite
+import Testing
+
+@Suite("Test-time augmentation")
+struct TestTimeAugmentationTests {
+    @Test func transformsMatchTheirDefinitions() {
+        // [[1, 2, 3], [4, 5, 6]] (2×3)
+        let a: [Int] = [1, 2, 3, 4, 5, 6]
+        func view(_ t: DihedralTransform) -> [Int] { a.withUnsafeBufferPointer { t.apply($0, height: 2, width: 3) } }
+        #expect(view(.identity) == a)
+        #expect(view(.flipH) == [3, 2, 1, 6, 5, 4])
+        #expect(view(.flipV) == [4, 5, 6, 1, 2, 3])
+        #expect(view(.rot180) == [6, 5, 4, 3, 2, 1])
+        #expect(view(.transpose) == [1, 4, 2, 5, 3, 6])
+        #expect(view(.rot90) == [3, 6, 2, 5, 1, 4])       // numpy.rot90: counter-clockwise
+        #expect(view(.rot270) == [4, 1, 5, 2, 6, 3])
+        #expect(view(.antiTranspose) == [6, 3, 5, 2, 4, 1])
+        for t in DihedralTransform.allCases {
+            #expect(Set(view(t)) == Set(a), "\(t) is a permutation")
+            let (h, w) = t.outputSize(height: 2, width: 3)
+            #expect(h * w == 6 && (t.rawValue >= 4 ? h == 3 : h == 2))
+        }
+        #expect(TestTimeAugmentation.none.passes == 1 && TestTimeAugmentation.flips.passes == 4 && TestTimeAugmentation.d4.passes == 8)
+    }
+
+    /// Tiling must stay exact with augmentation: every tile is transformed whole and its halo covers
+    /// the receptive field on every side, so each core pixel sees what it sees in the whole image.
+    @Test(arguments: [TestTimeAugmentation.flips, .d4])
+    func tiledAugmentedEqualsWholeAugmented(tta: TestTimeAugmentation) throws {
+        let (_, model) = try makeTestInt8Model()
+        let h = 330, w = 400
+        let image = grayImage(makeTestImage(height: h, width: w, seed: 31), height: h, width: w)
+        let whole = TiledSegmenter(model: model, tilePixelBudget: 1 << 30, augmentation: tta)
+        let reference = try whole.segment(image)
+        expectVaried(reference.labels)
+        let halo = model.info.halo
+        let square = TiledSegmenter(model: model, tilePixelBudget: (96 + 2 * halo) * (96 + 2 * halo), augmentation: tta)
+        #expect(square.plan(height: h, width: w).tiles > 4)
+        #expect(try square.segment(image) == reference)
+        let plain = try TiledSegmenter(model: model, tilePixelBudget: 1 << 30).segment(image)
+        #expect(plain != reference, "averaging \(tta.passes) views changes some pixels of an untrained net")
+    }
+
+    /// int8 with augmentation against fp32 with the same augmentation (same views, same order).
+    @Test func int8AugmentedAgreesWithFP32Augmented() throws {
+        let (net, model) = try makeTestInt8Model()
+        let h = 96, w = 128
+        let image = makeTestImage(height: h, width: w, seed: 5)
+        let fp = try Segmenter.predict(net, width: w, height: h, pixels: image.array, augmentation: .flips)
+        let plainFP = try Segmenter.predict(net, width: w, height: h, pixels: image.array)
+        #expect(fp != plainFP)
+        let q = try TiledSegmenter(model: model, augmentation: .flips).segment(grayImage(image, height: h, width: w))
+        expectVaried(fp)
+        let agree = zip(fp, q.labels).filter { $0 == $1 }.count
+        #expect(Double(agree) / Double(fp.count) > 0.9, "agreement \(agree) of \(fp.count)")
+    }
+}
