@@ -23,13 +23,15 @@ struct BenchSegmentCommand: ParsableCommand {
     @Option(help: "Refuse images with more pixels than this.") var maxPixels = 268_435_456
     @Option(help: "Tile budget in pixels incl. halo (default: the model's) — trades memory for less halo overlap.")
     var tilePixelBudget: Int?
+    @Option(help: "Test-time augmentation to time: none (the network once; default here), flips or d4.")
+    var tta: TestTimeAugmentation = .none
 
     struct Timing: Encodable {
         var image: String, width: Int, height: Int, threads: Int, tiles: Int
         var runs: Int, bestMs: Double, medianMs: Double, ms: [Double]
     }
     struct Report: Encodable {
-        var model: String, modelVersion: String, tier: String, tilePixelBudget: Int, halo: Int, results: [Timing]
+        var model: String, modelVersion: String, tier: String, tilePixelBudget: Int, halo: Int, tta: String, results: [Timing]
     }
 
     func validate() throws {
@@ -46,7 +48,7 @@ struct BenchSegmentCommand: ParsableCommand {
     func run() throws {
         let path = try ModelLocator.resolve(model)
         let quantized = try QuantizedModelFile.load(path: path)
-        let segmenter = TiledSegmenter(model: quantized, tilePixelBudget: tilePixelBudget)
+        let segmenter = TiledSegmenter(model: quantized, tilePixelBudget: tilePixelBudget, augmentation: tta)
         if let dir = masks { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var results: [Timing] = []
         for image in images {
@@ -76,7 +78,8 @@ struct BenchSegmentCommand: ParsableCommand {
         }
         let report = Report(model: quantized.info.name, modelVersion: quantized.info.version,
                             tier: String(cString: qk_int8_tier_name(qk_int8_active_tier())),
-                            tilePixelBudget: segmenter.tilePixelBudget, halo: segmenter.halo, results: results)
+                            tilePixelBudget: segmenter.tilePixelBudget, halo: segmenter.halo,
+                            tta: tta.rawValue, results: results)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         print(String(decoding: try enc.encode(report), as: UTF8.self))
     }
