@@ -29,13 +29,13 @@ struct TestTimeAugmentationTests {
     @Test(arguments: [TestTimeAugmentation.flips, .d4])
     func tiledAugmentedEqualsWholeAugmented(tta: TestTimeAugmentation) throws {
         let (_, model) = try makeTestInt8Model()
-        let h = 330, w = 400
+        let h = 600, w = 700
         let image = grayImage(makeTestImage(height: h, width: w, seed: 31), height: h, width: w)
         let whole = TiledSegmenter(model: model, tilePixelBudget: 1 << 30, augmentation: tta)
         let reference = try whole.segment(image)
         expectVaried(reference.labels)
         let halo = model.info.halo
-        let square = TiledSegmenter(model: model, tilePixelBudget: (96 + 2 * halo) * (96 + 2 * halo), augmentation: tta)
+        let square = TiledSegmenter(model: model, tilePixelBudget: (128 + 2 * halo) * (128 + 2 * halo), augmentation: tta)
         #expect(square.plan(height: h, width: w).tiles > 4)
         #expect(try square.segment(image) == reference)
         let plain = try TiledSegmenter(model: model, tilePixelBudget: 1 << 30).segment(image)
