@@ -50,6 +50,7 @@ enum SegmenterFactory {
 
         var description: String {
             "\(segmenter.modelName) \(segmenter.modelVersion)" + (modelPath.map { " from \($0)" } ?? "")
+                + (segmenter.testTimeAugmentation.map { ", test-time augmentation \($0)" } ?? "")
         }
     }
 
