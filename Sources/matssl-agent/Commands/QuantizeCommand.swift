@@ -88,7 +88,11 @@ struct QuantizeCommand: ParsableCommand {
             }
             methods = [m]
         }
-        var best: (QuantizedModel, Double)?
+        // auto: the int8 model must reproduce the fp32 network it came from, so a method qualifies
+        // only with pixel agreement ≥ minAgreement; among those the best mIoU wins (none
+        // qualifying: the highest agreement). An int8 mIoU *above* fp32 bought with low agreement is
+        // clipping noise selected on the evaluation images, not a better model.
+        var candidates: [(model: QuantizedModel, score: Double, agreement: Double)] = []
         for m in methods {
             let q = try build(m)
             if let set = evalSet {
@@ -97,12 +101,18 @@ struct QuantizeCommand: ParsableCommand {
                 print(String(format: "%@: int8 mIoU %.4f%@, fp32 mIoU %.4f, pixel agreement %.4f", m.rawValue,
                              r.metrics.meanIoU(), r.metrics.paperMeanIoU.map { String(format: " (paper 4-class %.4f)", $0) } ?? "",
                              r.fp32Metrics?.meanIoU() ?? .nan, r.agreement ?? .nan))
-                if best == nil || score > best!.1 { best = (q, score) }
+                candidates.append((q, score, r.agreement ?? 0))
             } else {
-                best = (q, 0)
+                candidates.append((q, 0, 1))
             }
         }
-        let chosen = best!.0
+        let qualifying = candidates.filter { $0.agreement >= Self.minAgreement }
+        let chosen = (qualifying.isEmpty
+            ? candidates.max { $0.agreement < $1.agreement }!
+            : qualifying.max { $0.score < $1.score }!).model
+        if methods.count > 1 {
+            print("chosen: \(chosen.info.provenance.method.rawValue) (best mIoU among methods with int8/fp32 pixel agreement ≥ \(Self.minAgreement))")
+        }
         try QuantizedModelFile.save(chosen, to: out)
         logger.info("wrote \(out) (\(chosen.info.provenance.method.rawValue) calibration, halo \(chosen.info.halo) px)")
         if let record {
@@ -110,6 +120,9 @@ struct QuantizeCommand: ParsableCommand {
             logger.info("wrote calibration record \(record)")
         }
     }
+
+    /// Least int8/fp32 pixel agreement a calibration method needs to be chosen by `--method auto`.
+    static let minAgreement = 0.995
 
     /// The image as [1, 1, H, W], edge-replicated to multiples of 32 (`Segmenter.paddedInput`).
     static func paddedTensor(_ img: GrayImage) -> Tensor {
