@@ -45,7 +45,7 @@ enum DaemonSignaller {
         guard kill(pid, 0) == 0 || errno == EPERM else { return .notRunning("pid \(pid) is not running") }
         let cmd = commandLine(pid: pid)
         guard let argv0 = cmd.split(separator: " ").first, (argv0 as NSString).lastPathComponent.contains(expectedExecutable) else {
-            return .notRunning("pid \(pid) is not \(expectedExecutable) (\(cmd.isEmpty ? "unreadable" : cmd)); stale pid")
+            return .notRunning("pid \(pid) runs '\(cmd.isEmpty ? "unreadable" : cmd)', not \(expectedExecutable): a stale pid reused by another program, or the agent under another executable name; not signalled")
         }
         guard kill(pid, sig) == 0 else { return .failed("kill(\(pid)): \(String(cString: strerror(errno)))") }
         return .signalled(pid: pid)
