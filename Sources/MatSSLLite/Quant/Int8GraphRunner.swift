@@ -213,15 +213,7 @@ public final class Int8GraphRunner {
                 y0 += n
                 continue
             }
-            logits.withUnsafeBufferPointer { lp in
-                for i in 0..<(n * w) {
-                    let base = i * k
-                    var best = 0
-                    var bv = lp[base]
-                    for c in 1..<k where lp[base + c] > bv { bv = lp[base + c]; best = c }
-                    labels[y0 * w + i] = UInt8(best)
-                }
-            }
+            logits.withUnsafeBufferPointer { ClassArgmax.fill($0, pixels: n * w, classes: k, into: labels, offset: y0 * w) }
             y0 += n
         }
     }

@@ -169,11 +169,8 @@ public final class TiledSegmenter {
             }
         }
         var out = [UInt8](repeating: 0, count: core.height * core.width)
-        for p in 0..<out.count {
-            var best = 0
-            var bv = sum[p * k]
-            for c in 1..<k where sum[p * k + c] > bv { bv = sum[p * k + c]; best = c }
-            out[p] = UInt8(best)
+        sum.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { ClassArgmax.fill(s, pixels: core.height * core.width, classes: k, into: $0) }
         }
         return out
     }

@@ -1,7 +1,7 @@
-/// `Thumbnail.downscale` for an image that arrives a band of rows at a time (the overlay of a large
-/// micrograph is written band by band and never held whole). Feeding every row once, top to bottom
-/// or in any order, gives exactly `Thumbnail.downscale` of the whole image: the same source boxes,
-/// the same rounding. Memory: one Int sum per output sample.
+/// The box-filter thumbnail for an image that arrives a band of rows at a time (the overlay of a
+/// large micrograph is written band by band and never held whole; `Thumbnail.downscale` is this fed
+/// one band). Feeding every row once, in any band sizes, gives the same source boxes and rounding
+/// as one whole-image band. Memory: one Int sum per output sample.
 public struct ThumbnailAccumulator {
     public let sourceWidth: Int, sourceHeight: Int
     /// Output size ([height, width, 3]); equal to the source when it is already small enough.
