@@ -44,16 +44,30 @@ import QuantKernels
         }
     }
 
-    @Test func sslNetWithNTXentGradientsMatchFiniteDifferences() throws {
-        let net = try SSLNet(config: Self.tinyConfig(), seed: 4)
+    @Test(arguments: [true, false]) func sslNetWithNTXentGradientsMatchFiniteDifferences(gffGates: Bool) throws {
+        var cfg = Self.tinyConfig()
+        cfg.gffGates = gffGates
+        let net = try SSLNet(config: cfg, seed: 4)
         for b in net.batchNorms { b.momentum = 0 }
         let x = Self.randomTensor([6, 1, 64, 64], seed: 6)
         net.store.zeroGrads()
         let z = try net.forward(x)
         let (_, dz) = NTXentLoss.compute(z, temperature: 0.5)
         net.backward(dz)
-        let names = ["conv1.weight", "layer1.0.conv1.weight", "layer3.0.bn2.weight", "layer4.0.downsample.0.weight",
-                     "gff.gate1", "gff.gate2", "gff.gate4", "projector.0.weight", "projector.1.weight", "projector.3.bias"]
+        var names = ["conv1.weight", "layer1.0.conv1.weight", "layer3.0.bn2.weight", "layer4.0.downsample.0.weight",
+                     "projector.0.weight", "projector.1.weight", "projector.3.bias"]
+        if gffGates {
+            names += ["gff.gate1", "gff.gate2", "gff.gate4"]
+        } else {
+            // Ungated: the gate tensors get no gradient and do not change the output.
+            for (s, slot) in net.gates.slots.enumerated() {
+                #expect((0..<slot.count).allSatisfy { net.store.grad(slot)[$0] == 0 }, "gff.gate\(s + 1) has a gradient")
+            }
+            let before = try net.forward(x)
+            for e in net.store.entries where e.name.hasPrefix("gff.gate") { for i in 0..<e.count { net.store.pointer(e)[i] = -3 } }
+            let after = try net.forward(x)
+            #expect((0..<before.count).allSatisfy { before[$0] == after[$0] }, "ungated output depends on the gate values")
+        }
         let loss = { NTXentLoss.compute(try! net.forward(x), temperature: 0.5).loss }
         let all = GradientCheck.bestDirectionalError(store: net.store, names: nil, loss: loss)
         #expect(all.0 < 0.05, "whole net: analytic \(all.1) numeric \(all.2)")
@@ -64,10 +78,25 @@ import QuantKernels
     }
 }
 
+/// Checkpoints written before `gffGates` existed load as gated; the flag round-trips.
+@Suite struct ModelConfigCodingTests {
+    @Test func missingFieldsTakeTheirDefaultsAndTheGateFlagRoundTrips() throws {
+        let old = #"{"classColors":[],"classNames":[],"decoderWidths":[128,64,32,16,8],"depths":[2,2,2,2],"mean":0.4,"projectorDim":128,"projectorHidden":512,"std":0.2,"stemKernel":7,"widths":[32,64,128,256]}"#
+        let c = try ModelConfig.from(json: old)
+        #expect(c.gffGates)
+        #expect(c.mean == 0.4 && c.std == 0.2 && c.widths == [32, 64, 128, 256])
+        var off = c
+        off.gffGates = false
+        #expect(try ModelConfig.from(json: off.json()) == off)
+        #expect(off.json().contains(#""gffGates":false"#))
+    }
+}
+
 /// Folding BN and gates must not change what the network computes.
 @Suite struct FoldedConvTests {
-    @Test func foldedConvsReproduceTheEvalForward() throws {
-        let cfg = ModelGradientTests.tinyConfig()
+    @Test(arguments: [true, false]) func foldedConvsReproduceTheEvalForward(gffGates: Bool) throws {
+        var cfg = ModelGradientTests.tinyConfig()
+        cfg.gffGates = gffGates
         let net = try SegmentationNet(config: cfg, seed: 8)
         // Non-trivial running stats and gates.
         var rng = RandomState(seed: 2)

@@ -2,23 +2,30 @@ import Foundation
 
 /// The Gated-Feature-Fusion gates: one learned per-channel vector g_s per stage (`gff.gate1..4`,
 /// initialised to 1), applied as sigmoid(g_s). Shared by the SSL head and the segmentation skips.
+/// With `ModelConfig.gffGates` off (the ablation) every scale is 1 and the gate tensors, still
+/// declared so that checkpoints keep one layout, get no gradient.
 public final class GFFGates {
     public let slots: [Slot]
+    /// False: plain concatenation (scale 1, no gradient).
+    public let enabled: Bool
     unowned let store: ParameterStore
 
     init(_ cfg: ModelConfig, _ store: ParameterStore) {
         self.store = store
+        enabled = cfg.gffGates
         slots = (0..<4).map { store.declare("gff.gate\($0 + 1)", [cfg.widths[$0]], init: .ones) }
     }
 
-    /// sigmoid(g_s) for stage s (0-based).
+    /// sigmoid(g_s) for stage s (0-based), or ones when the gates are off: [widths[s]].
     public func scale(_ s: Int) -> [Float] {
+        guard enabled else { return [Float](repeating: 1, count: slots[s].count) }
         let g = store.value(slots[s])
         return (0..<slots[s].count).map { sigmoid(g[$0]) }
     }
 
-    /// Adds dL/dg_s given dL/d(sigmoid(g_s)).
+    /// Adds dL/dg_s given dL/d(sigmoid(g_s)); nothing when the gates are off.
     func backward(_ s: Int, dScale: [Float]) {
+        guard enabled else { return }
         let g = store.value(slots[s]), dg = store.grad(slots[s])
         for c in 0..<slots[s].count {
             let sg = sigmoid(g[c])

@@ -11,6 +11,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Projector hidden width and output dimension (SSL head).
     public var projectorHidden: Int = 512
     public var projectorDim: Int = 128
+    /// Gated Feature Fusion on: each stage is scaled by the learned sigmoid(g_s) in the SSL head and
+    /// in the decoder's skips. Off (the ablation): plain concatenation, the gates are unused.
+    public var gffGates: Bool = true
     /// Decoder output channels at strides 16, 8, 4, 2, 1.
     public var decoderWidths: [Int] = [128, 64, 32, 16, 8]
     /// Segmentation classes (names and RGB colours); empty for an SSL-only checkpoint.
@@ -21,6 +24,23 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var std: Float = 0.25
 
     public init() {}
+
+    /// Missing keys take their defaults, so checkpoints written before a field existed still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ModelConfig()
+        widths = try c.decodeIfPresent([Int].self, forKey: .widths) ?? d.widths
+        depths = try c.decodeIfPresent([Int].self, forKey: .depths) ?? d.depths
+        stemKernel = try c.decodeIfPresent(Int.self, forKey: .stemKernel) ?? d.stemKernel
+        projectorHidden = try c.decodeIfPresent(Int.self, forKey: .projectorHidden) ?? d.projectorHidden
+        projectorDim = try c.decodeIfPresent(Int.self, forKey: .projectorDim) ?? d.projectorDim
+        gffGates = try c.decodeIfPresent(Bool.self, forKey: .gffGates) ?? d.gffGates
+        decoderWidths = try c.decodeIfPresent([Int].self, forKey: .decoderWidths) ?? d.decoderWidths
+        classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? d.classNames
+        classColors = try c.decodeIfPresent([[UInt8]].self, forKey: .classColors) ?? d.classColors
+        mean = try c.decodeIfPresent(Float.self, forKey: .mean) ?? d.mean
+        std = try c.decodeIfPresent(Float.self, forKey: .std) ?? d.std
+    }
 
     /// The stem's output channels (= layer1 width, as in torchvision's ResNet).
     public var stemWidth: Int { widths[0] }

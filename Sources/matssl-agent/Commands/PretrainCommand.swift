@@ -69,6 +69,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Stage widths.") var widths: String = "32,64,128,256"
     @Option(help: "Blocks per stage.") var depths: String = "2,2,2,2"
     @Option(help: "Stem kernel (7 or 3).") var stemKernel: Int = 7
+    @Flag(inversion: .prefixedNo, help: "Gated Feature Fusion (--no-gff-gates: plain concatenation, the ablation).") var gffGates = true
     @OptionGroup var common: TrainingRunOptions
 
     func run() throws {
@@ -92,6 +93,7 @@ struct PretrainCommand: ParsableCommand {
             config.widths = try parseIntList(widths, count: 4, name: "widths")
             config.depths = try parseIntList(depths, count: 4, name: "depths")
             config.stemKernel = stemKernel
+            config.gffGates = gffGates
             // Dataset intensity statistics for normalisation.
             var s = 0.0, ss = 0.0, n = 0.0
             for im in imgs { for p in im.pixels { let v = Double(p) / 255; s += v; ss += v * v }; n += Double(im.pixels.count) }
