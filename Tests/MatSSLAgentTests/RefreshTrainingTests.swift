@@ -22,7 +22,7 @@ struct RefreshTrainingTests {
         var encoderSame = 0, decoderChanged = 0
         for e in trainer.net.store.entries where e.trainable {
             let now = trainer.net.store.copy(e.name)!, was = base.file.tensors[e.name]!.values
-            if CandidateTrainer.isEncoderTensor(e.name) { #expect(now == was, "\(e.name) moved"); encoderSame += 1 }
+            if SegmentationTrainer.isEncoderTensor(e.name) { #expect(now == was, "\(e.name) moved"); encoderSame += 1 }
             else if now != was { decoderChanged += 1 }
         }
         #expect(encoderSame > 0 && decoderChanged > 0)

@@ -42,6 +42,38 @@ import Testing
         #expect(last < 0.8 * first, "loss \(first) → \(last)")
     }
 
+    /// One step with encoderLRFactor 0.5 moves every encoder tensor half as far as with factor 1,
+    /// and the decoder exactly as far.
+    @Test func encoderUpdatesAreScaledByTheEncoderLRFactor() throws {
+        let imgs = Self.syntheticSet(count: 3, size: 48, seed: 4)
+        func oneStep(_ factor: String?) throws -> (before: [String: [Float]], after: [String: [Float]]) {
+            var st = Self.segState(steps: 4)
+            st.schedule = LRSchedule(base: 3e-3, warmupSteps: 0, totalSteps: 4)
+            if let factor { st.provenance["encoderLRFactor"] = factor }
+            let t = try SegmentationTrainer(config: Self.smallConfig(), images: imgs, batch: 2, crop: 32, state: st)
+            func snapshot() -> [String: [Float]] {
+                Dictionary(uniqueKeysWithValues: t.net.store.entries.filter(\.trainable).map {
+                    ($0.name, Array(UnsafeBufferPointer(start: t.net.store.pointer($0), count: $0.count)))
+                })
+            }
+            let b = snapshot()
+            _ = try t.trainStep(0)
+            return (b, snapshot())
+        }
+        let full = try oneStep(nil), half = try oneStep("0.5")
+        #expect(full.before == half.before)
+        var encoder = 0, decoder = 0
+        for (name, b) in full.before {
+            let df = zip(full.after[name]!, b).map { $0 - $1 }, dh = zip(half.after[name]!, b).map { $0 - $1 }
+            let want: Float = SegmentationTrainer.isEncoderTensor(name) ? 0.5 : 1
+            let err = zip(dh, df).map { abs($0 - want * $1) }.max() ?? 0
+            let scale = df.map(abs).max() ?? 0
+            #expect(err <= 1e-6 + 1e-4 * scale, "\(name): scaled update off by \(err) (update \(scale))")
+            if scale > 0 { if want == 0.5 { encoder += 1 } else { decoder += 1 } }
+        }
+        #expect(encoder > 5 && decoder > 5)
+    }
+
     @Test func resumedFineTuningReproducesUninterruptedLosses() throws {
         let imgs = Self.syntheticSet(count: 3, size: 48, seed: 2)
         let path = NSTemporaryDirectory() + "matssl-resume-\(getpid()).safetensors"

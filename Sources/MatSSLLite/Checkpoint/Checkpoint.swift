@@ -64,11 +64,12 @@ public enum Checkpoint {
 
     /// Copies tensors into the store. `strict`: every store entry must be present; otherwise entries
     /// present in both are loaded (e.g. SSL encoder + gates into a segmentation net). Shapes must match.
-    /// Returns the names loaded.
+    /// `include` limits the entries considered (e.g. the encoder only). Returns the names loaded.
     @discardableResult
-    public static func restore(_ ck: Loaded, into store: ParameterStore, strict: Bool) throws -> [String] {
+    public static func restore(_ ck: Loaded, into store: ParameterStore, strict: Bool,
+                               including include: (String) -> Bool = { _ in true }) throws -> [String] {
         var loaded: [String] = []
-        for e in store.entries {
+        for e in store.entries where include(e.name) {
             guard let t = ck.file.tensors[e.name] else {
                 if strict { throw CheckpointError.mismatch(path: ck.path, reason: "tensor \(e.name) missing") }
                 continue

@@ -11,6 +11,18 @@ public final class SegmentationTrainer {
     public var loss: SegmentationLoss
     public static let ignoreIndex: UInt8 = 255
     var order: SampleOrder
+    /// Scales every update of the encoder (stem, stages, GFF gates) — a lower encoder learning rate
+    /// for SGD and AdamW alike (weight decay included). From `state.provenance["encoderLRFactor"]`
+    /// (default 1), so a resumed run keeps it.
+    public var encoderLRFactor: Float {
+        Float(state.provenance["encoderLRFactor"] ?? "") ?? 1
+    }
+    private lazy var encoderEntries: [ParameterEntry] = net.store.entries.filter { $0.trainable && Self.isEncoderTensor($0.name) }
+
+    /// Encoder (ResNet stem and stages) and GFF gates: everything but the decoder, classifier and projector.
+    public static func isEncoderTensor(_ name: String) -> Bool {
+        !(name.hasPrefix("decoder.") || name.hasPrefix("classifier") || name.hasPrefix("projector."))
+    }
 
     /// `initFrom`: an SSL (or segmentation) checkpoint whose matching tensors (encoder, gates)
     /// initialise the net; `resume`: a fine-tuning checkpoint to continue exactly.
@@ -74,7 +86,16 @@ public final class SegmentationTrainer {
         let r = loss.compute(logits: logits, labels: y)
         net.backward(r.grad)
         let lr = state.schedule.rate(at: s)
+        let factor = encoderLRFactor
+        let store = net.store
+        let before = factor != 1 ? encoderEntries.map { Array(UnsafeBufferPointer(start: store.pointer($0), count: $0.count)) } : []
         optimizer.step(lr: Float(lr))
+        if factor != 1 {
+            for (e, old) in zip(encoderEntries, before) {
+                let p = store.pointer(e)
+                for i in 0..<e.count { p[i] = old[i] + factor * (p[i] - old[i]) }
+            }
+        }
         return (r.loss, lr, String(format: "ce %.3f dice %.3f", r.ce, r.dice))
     }
 

@@ -12,6 +12,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Directory of labeled images.") var images: String
     @Option(help: "Directory of masks (X.png for image X.*; pixel value = class id).") var masks: String
     @Option(help: "SSL (or segmentation) checkpoint whose encoder and gates initialise the net.") var `init`: String?
+    @Option(help: "Checkpoint whose encoder and gates replace those from --init (e.g. after in-domain SSL with `pretrain --init`).") var encoder: String?
+    @Option(help: "Scale of the encoder's updates relative to the decoder's (a lower encoder learning rate), 0...1.") var encoderLrFactor: Double = 1
     @Option(help: "Checkpoint to write.") var out: String
     @Option(help: "File listing validation images (left out of training, evaluated at checkpoints).") var valList: String?
     @Option(help: "Total steps.") var steps: Int = 2000
@@ -25,6 +27,10 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Architecture when not initialised from a checkpoint: stage widths.") var widths: String = "32,64,128,256"
     @Option(help: "Blocks per stage (without --init).") var depths: String = "2,2,2,2"
     @OptionGroup var common: TrainingRunOptions
+
+    func validate() throws {
+        guard (0...1).contains(encoderLrFactor) else { throw ValidationError("--encoder-lr-factor must be in 0...1 (got \(encoderLrFactor))") }
+    }
 
     func run() throws {
         let logger = Logger(label: "finetune")
@@ -65,12 +71,24 @@ struct FinetuneCommand: ParsableCommand {
             state.schedule = LRSchedule(base: lr, warmupSteps: min(warmup, steps / 10 + 1), totalSteps: steps, minFactor: 0.01)
             state.provenance = ["images": images, "masks": masks, "init": self.`init` ?? "", "valList": valList ?? "",
                                 "val": val.sorted().joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
-                                "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)"]
+                                "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
+                                "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)"]
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,
                                               crop: Int(state.provenance["crop"] ?? "") ?? crop,
                                               state: state, initFrom: initCk, resume: resumeCk) { logger.info("\($0)") }
+        if resumeCk == nil, let encoder {
+            let ck = try Checkpoint.load(path: encoder)
+            let a = ck.config, b = config
+            guard a.widths == b.widths, a.depths == b.depths, a.stemKernel == b.stemKernel, a.gffGates == b.gffGates,
+                  a.mean == b.mean, a.std == b.std else {
+                throw ValidationError("--encoder \(encoder) has another architecture or input normalisation than the network it would go into")
+            }
+            let names = try Checkpoint.restore(ck, into: trainer.net.store, strict: false, including: SegmentationTrainer.isEncoderTensor)
+            logger.info("encoder and gates from \(encoder): \(names.count) tensors")
+        }
+        if trainer.encoderLRFactor != 1 { logger.info("encoder updates scaled by \(trainer.encoderLRFactor)") }
         logger.info("class weights \(trainer.loss.classWeights.map { String(format: "%.2f", $0) }.joined(separator: ","))")
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = common.maxMinutes; opts.checkpointMinutes = common.checkpointMinutes

@@ -58,6 +58,7 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(name: .customLong("images"), parsing: .upToNextOption, help: "Directories of unlabeled images.") var images: [String]
     @Option(help: "Checkpoint to write (safetensors).") var out: String
+    @Option(help: "Continue from this checkpoint's encoder and gates (SSL or segmentation; its architecture and input normalisation are kept, the projector starts fresh).") var `init`: String?
     @Option(help: "Epochs (passes over the images).") var epochs: Int = 100
     @Option(help: "Total steps (overrides --epochs).") var steps: Int?
     @Option(help: "Images per step (2 views each).") var batch: Int = 32
@@ -78,7 +79,7 @@ struct PretrainCommand: ParsableCommand {
         StopSignal.install()
         let imgs = try DatasetLoader.loadUnlabeled(dirs: images) { logger.warning("\($0)") }
         logger.info("loaded \(imgs.count) images from \(images.joined(separator: ", "))")
-        var resumeCk: Checkpoint.Loaded? = nil
+        var resumeCk: Checkpoint.Loaded? = nil, initCk: Checkpoint.Loaded? = nil
         var config = ModelConfig()
         var state = TrainingState(kind: "ssl")
         if common.resume {
@@ -90,26 +91,36 @@ struct PretrainCommand: ParsableCommand {
                 logger.warning("the checkpoint was trained on \(n) images, now \(imgs.count): the data order will differ from an uninterrupted run")
             }
         } else {
-            config.widths = try parseIntList(widths, count: 4, name: "widths")
-            config.depths = try parseIntList(depths, count: 4, name: "depths")
-            config.stemKernel = stemKernel
-            config.gffGates = gffGates
-            // Dataset intensity statistics for normalisation.
-            var s = 0.0, ss = 0.0, n = 0.0
-            for im in imgs { for p in im.pixels { let v = Double(p) / 255; s += v; ss += v * v }; n += Double(im.pixels.count) }
-            config.mean = Float(s / n); config.std = Float(max((ss / n - (s / n) * (s / n)).squareRoot(), 1e-3))
+            if let p = self.`init` {
+                initCk = try Checkpoint.load(path: p)
+                config = initCk!.config
+                config.classNames = []; config.classColors = []
+            } else {
+                config.widths = try parseIntList(widths, count: 4, name: "widths")
+                config.depths = try parseIntList(depths, count: 4, name: "depths")
+                config.stemKernel = stemKernel
+                config.gffGates = gffGates
+                // Dataset intensity statistics for normalisation.
+                var s = 0.0, ss = 0.0, n = 0.0
+                for im in imgs { for p in im.pixels { let v = Double(p) / 255; s += v; ss += v * v }; n += Double(im.pixels.count) }
+                config.mean = Float(s / n); config.std = Float(max((ss / n - (s / n) * (s / n)).squareRoot(), 1e-3))
+            }
             let perEpoch = (imgs.count + batch - 1) / batch
             let total = steps ?? epochs * perEpoch
             state.seed = common.seed; state.totalSteps = total; state.optimizer = .sgd; state.weightDecay = weightDecay
             state.schedule = LRSchedule(base: lr * Double(batch) / 32, warmupSteps: min(warmup, total / 10 + 1), totalSteps: total)
             state.provenance = ["images": images.joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "temperature": "\(temperature)", "started": ISO8601DateFormatter().string(from: Date()),
-                                "imageCount": "\(imgs.count)"]
+                                "imageCount": "\(imgs.count)", "init": self.`init` ?? ""]
         }
         let batchSize = Int(state.provenance["batch"] ?? "") ?? batch
         let cropSize = Int(state.provenance["crop"] ?? "") ?? crop
         let trainer = try SSLTrainer(config: config, images: imgs, batch: batchSize, crop: cropSize, state: state, resume: resumeCk)
         trainer.temperature = Double(state.provenance["temperature"] ?? "") ?? temperature
+        if let ck = initCk {
+            let names = try Checkpoint.restore(ck, into: trainer.net.store, strict: false) { !$0.hasPrefix("projector.") }
+            logger.info("encoder and gates from \(ck.path): \(names.count) tensors (projector fresh)")
+        }
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = common.maxMinutes; opts.checkpointMinutes = common.checkpointMinutes
         logger.info("SSL: \(trainer.net.store.parameterCount) parameters, \(trainer.state.totalSteps) steps of \(batchSize) images (\(2 * batchSize) views at \(cropSize)²), BLAS \(String(cString: qk_blas_corename())), \(qk_f32_threads()) kernel threads")

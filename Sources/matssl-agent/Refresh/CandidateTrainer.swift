@@ -79,37 +79,17 @@ struct CandidateTrainer {
                 logger.info("encoder and gates from SSL: \(names.count) tensors")
             }
         }
-        let factor = Float(Double(trainer.state.provenance["encoderLRFactor"] ?? "") ?? config.encoderLRFactor)
-        let store = trainer.net.store
-        let encoder = store.entries.filter { $0.trainable && Self.isEncoderTensor($0.name) }
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = minutes; opts.checkpointMinutes = config.checkpointMinutes
         var progress = ProgressPrinter(logger: logger)
         let every = max(trainer.state.totalSteps / 50, 1)
         var curve = lossCurve
-        var st = trainer.state
-        let end = try runTrainingLoop(state: &st, options: opts, imagesPerStep: trainer.batch, step: { s in
-            let before = factor < 1 ? encoder.map { Array(UnsafeBufferPointer(start: store.pointer($0), count: $0.count)) } : []
-            let r = try trainer.trainStep(s)
-            if factor < 1 {
-                for (e, old) in zip(encoder, before) {
-                    let p = store.pointer(e)
-                    for i in 0..<e.count { p[i] = old[i] + factor * (p[i] - old[i]) }
-                }
-            }
-            return r
-        }, save: { try trainer.save(path: out, state: $0) }, progress: { r in
+        let end = try trainer.run(options: opts) { r in
             progress.report(r)
             if r.step % every == 0 || r.step == r.totalSteps { curve.append([Double(r.step), r.loss]) }
-        })
-        trainer.state = st
+        }
         lossCurve = curve
         return (Self.phaseEnd(end), trainer)
-    }
-
-    /// Encoder (ResNet stem and stages) and GFF gates: everything but the decoder, classifier and projector.
-    static func isEncoderTensor(_ name: String) -> Bool {
-        !(name.hasPrefix("decoder.") || name.hasPrefix("classifier") || name.hasPrefix("projector."))
     }
 
     /// AdaBN: the base network with every batch-norm's running statistics re-estimated on the pool
