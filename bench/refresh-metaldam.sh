@@ -37,6 +37,10 @@ done
 [ -x "$agent" ] || { echo "no agent binary at $agent (swift build -c release)" >&2; exit 1; }
 [ -n "$work" ] || work="$(mktemp -d /tmp/matssl-refresh.XXXXXX)"
 mkdir -p "$work/inbox" "$work/state"
+# The refresh signals the daemon only if the recorded pid runs an executable named matssl-agent:
+# run a copy under that name so a renamed --agent binary still exercises the SIGHUP step.
+mkdir -p "$work/bin"
+if [ "$(basename "$agent")" != matssl-agent ]; then cp "$agent" "$work/bin/matssl-agent"; agent="$work/bin/matssl-agent"; fi
 log() { echo "<6>refresh-metaldam: $*" >&2; }
 
 cat > "$work/agent.toml" <<EOF

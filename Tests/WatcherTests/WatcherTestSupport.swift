@@ -36,5 +36,6 @@ final class HintLog: @unchecked Sendable {
 }
 
 func writeFile(_ path: String, _ text: String = "data") {
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    let ok = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    precondition(ok, "cannot write test file \(path)")
 }

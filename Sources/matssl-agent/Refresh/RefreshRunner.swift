@@ -49,8 +49,14 @@ struct RefreshRunner {
 
     func appendHistory(_ line: String) {
         let history = (config.refreshDirectory as NSString).appendingPathComponent("history.log")
-        if !FileManager.default.fileExists(atPath: history) { FileManager.default.createFile(atPath: history, contents: nil) }
-        guard let h = FileHandle(forWritingAtPath: history) else { return }
+        if !FileManager.default.fileExists(atPath: history), !FileManager.default.createFile(atPath: history, contents: nil) {
+            logger.warning("cannot create \(history); this run is not recorded there")
+            return
+        }
+        guard let h = FileHandle(forWritingAtPath: history) else {
+            logger.warning("cannot open \(history) for writing; this run is not recorded there")
+            return
+        }
         h.seekToEndOfFile()
         h.write(Data((ISO8601DateFormatter().string(from: Date()) + " " + line + "\n").utf8))
         try? h.close()
