@@ -82,7 +82,7 @@ import Testing
         }
     }
 
-    /// Renders the page in headless Chromium when one is installed (never installed by CI).
+    /// Renders the page in headless Chromium when one is installed (scripts/install-deps installs it under CI).
     @Test func rendersInHeadlessChromiumWithoutConsoleErrors() throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let exe = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].lazy
