@@ -111,7 +111,10 @@ struct QuantizeCommand: ParsableCommand {
             ? candidates.max { $0.agreement < $1.agreement }!
             : qualifying.max { $0.score < $1.score }!).model
         if methods.count > 1 {
-            print("chosen: \(chosen.info.provenance.method.rawValue) (best mIoU among methods with int8/fp32 pixel agreement ≥ \(Self.minAgreement))")
+            let why = qualifying.isEmpty
+                ? "no method reached int8/fp32 pixel agreement ≥ \(Self.minAgreement): the highest agreement"
+                : "best mIoU among methods with int8/fp32 pixel agreement ≥ \(Self.minAgreement)"
+            print("chosen: \(chosen.info.provenance.method.rawValue) (\(why))")
         }
         try QuantizedModelFile.save(chosen, to: out)
         logger.info("wrote \(out) (\(chosen.info.provenance.method.rawValue) calibration, halo \(chosen.info.halo) px)")
