@@ -32,6 +32,9 @@ import Testing
         #expect(BitmapFont.glyph("µ") != BitmapFont.missing)
         #expect(BitmapFont.glyph("\u{03BC}") == BitmapFont.glyph("\u{00B5}"))
         #expect(BitmapFont.glyph("€") == BitmapFont.missing)
+        // Accented letters (UHCS's "Widmanstätten cementite") draw as their base letters.
+        #expect(BitmapFont.glyph("ä") == BitmapFont.glyph("a") && BitmapFont.glyph("É") == BitmapFont.glyph("E"))
+        #expect(BitmapFont.glyph("ä") != BitmapFont.missing)
         #expect(BitmapFont.width(of: "ab", scale: 2) == 22)
     }
 

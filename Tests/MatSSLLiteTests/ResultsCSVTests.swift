@@ -30,6 +30,13 @@ import Testing
         #expect(!header.contains("ecd_mean_um_matrix"))
     }
 
+    @Test func columnSlugsAreASCIIWithAccentsDropped() {
+        #expect(CSVFormat.columnSlug("Widmanstätten cementite") == "widmanstatten_cementite")
+        #expect(CSVFormat.columnSlug("martensite/austenite") == "martensite_austenite")
+        #expect(CSVFormat.columnSlug("Ferrite (fine)") == "ferrite_fine")
+        #expect(CSVFormat.columnSlug("€€") == "class")
+    }
+
     @Test func numbersUseTheDialectsDecimalMark() {
         #expect(CSVFormat.formatNumber(0.123456789) == "0.123457")
         #expect(CSVFormat.formatNumber(1234567) == "1234567")

@@ -1,6 +1,9 @@
+import Foundation
+
 /// A small built-in 5×7 bitmap font (printable ASCII and `µ`), drawn for this project.
 /// Each glyph is 7 rows of 5 columns; the advance is 6 columns (1 column gap), line height 9 rows.
-/// Characters without a glyph render as an outlined box.
+/// Accented Latin letters draw as their base letter (ä → a); other characters without a glyph
+/// render as an outlined box.
 public enum BitmapFont {
     public static let glyphWidth = 5
     public static let glyphHeight = 7
@@ -9,7 +12,9 @@ public enum BitmapFont {
 
     /// Rows of `ch`, bit 4 = leftmost column.
     public static func glyph(_ ch: Character) -> [UInt8] {
-        glyphs[ch == "\u{03BC}" ? "\u{00B5}" : ch] ?? missing   // Greek mu → micro sign
+        if let g = glyphs[ch == "\u{03BC}" ? "\u{00B5}" : ch] { return g }   // Greek mu → micro sign
+        if let base = String(ch).folding(options: .diacriticInsensitive, locale: nil).first, base != ch, let g = glyphs[base] { return g }
+        return missing
     }
 
     /// Width in pixels of `text` at `scale` (no trailing gap).

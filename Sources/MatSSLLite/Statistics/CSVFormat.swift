@@ -66,10 +66,11 @@ public enum CSVFormat {
         return out
     }
 
-    /// Column-name fragment for a class name: lowercase ASCII letters, digits and `_`.
+    /// Column-name fragment for a class name: lowercase ASCII letters, digits and `_`; accents are
+    /// dropped first ("Widmanstätten cementite" → `widmanstatten_cementite`).
     public static func columnSlug(_ name: String) -> String {
         var s = ""
-        for ch in name.lowercased().unicodeScalars {
+        for ch in name.folding(options: .diacriticInsensitive, locale: nil).lowercased().unicodeScalars {
             if (ch >= "a" && ch <= "z") || (ch >= "0" && ch <= "9") { s.unicodeScalars.append(ch) }
             else if !s.hasSuffix("_") { s += "_" }
         }
