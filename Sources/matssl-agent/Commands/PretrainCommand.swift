@@ -70,7 +70,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Stage widths.") var widths: String = "32,64,128,256"
     @Option(help: "Blocks per stage.") var depths: String = "2,2,2,2"
     @Option(help: "Stem kernel (7 or 3).") var stemKernel: Int = 7
-    @Flag(inversion: .prefixedNo, help: "Gated Feature Fusion (--no-gff-gates: plain concatenation, the ablation).") var gffGates = true
+    @Flag(inversion: .prefixedNo, help: "Gated Feature Fusion (--no-gff-gates: plain concatenation, the ablation). With --init the checkpoint's setting is kept.") var gffGates = true
     @OptionGroup var common: TrainingRunOptions
 
     func run() throws {
