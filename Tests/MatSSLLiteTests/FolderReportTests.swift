@@ -99,7 +99,7 @@ import Testing
         try FolderReport.write(try html(), to: url)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
                        "--user-data-dir=\(dir.path)/profile", "--dump-dom", url.absoluteString]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
