@@ -43,7 +43,8 @@ enum DaemonTestSupport {
     }
 
     static func write(_ data: Data, to path: String) {
-        FileManager.default.createFile(atPath: path, contents: data)
+        let ok = FileManager.default.createFile(atPath: path, contents: data)
+        precondition(ok, "cannot write test file \(path)")
     }
 
     /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.

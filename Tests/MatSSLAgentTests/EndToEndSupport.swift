@@ -35,7 +35,7 @@ final class AgentProcess {
         env.removeValue(forKey: "WATCHDOG_USEC")
         env.merge(extraEnvironment) { _, new in new }
         process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)   // the FileHandle below throws if it failed
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardError = log

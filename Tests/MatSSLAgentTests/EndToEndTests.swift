@@ -69,7 +69,7 @@ struct EndToEndTests {
         DaemonTestSupport.write(Data(), to: root + "/zero.png"); bad.insert("zero.png")
         // Slow partial write: chunks 60 ms apart (less than the settle time).
         let slow = try png()
-        FileManager.default.createFile(atPath: root + "/slow.png", contents: nil)
+        #expect(FileManager.default.createFile(atPath: root + "/slow.png", contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: root + "/slow.png"))
         let chunk = max(1, slow.count / 6)
         for start in stride(from: 0, to: slow.count, by: chunk) {
