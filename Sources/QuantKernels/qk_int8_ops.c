@@ -1,31 +1,80 @@
 /* u8 NHWC element-wise and resampling ops (max-pool, 2x upsample, requantizing copy into a
- * concat slice, quantize/dequantize). Plain C written so -O3 vectorises the channel loops; the
- * tests hold them to naive Swift references. */
+ * concat slice, quantize/dequantize) and the classifier's argmax. Plain C written so -O3
+ * vectorises the channel loops; the tests hold them to naive Swift references. Max-pool,
+ * nearest upsample, requantize and argmax split their rows (or pixels) over the int8 thread
+ * pool when the tensor is large enough to pay for the wake-up; every element is computed the
+ * same way whatever the split, so the result does not depend on the thread count. */
 #pragma STDC FP_CONTRACT OFF
 #include "qk_int8.h"
+#include "qk_threadpool.h"
 #include <string.h>
+
+/* Below this many bytes touched, an op runs on the calling thread alone. */
+#define QK_PAR_MIN_BYTES (256 * 1024)
+
+typedef void (*qk_range_body)(const void *ctx, long begin, long end);
+typedef struct { qk_range_body body; const void *ctx; long n; } qk_split;
+
+static void qk_split_run(void *c, int tid, int nth) {
+    const qk_split *s = c;
+    long a = (long)((long long)s->n * tid / nth), b = (long)((long long)s->n * (tid + 1) / nth);
+    if (b > a) s->body(s->ctx, a, b);
+}
+
+/* body(ctx, 0, n), split into contiguous ranges over the pool when `bytes` is large. */
+static void qk_par_range(long n, size_t bytes, qk_range_body body, const void *ctx) {
+    if (n <= 0) return;
+    if (bytes < QK_PAR_MIN_BYTES || n < 2 || qk_pool_threads() <= 1) { body(ctx, 0, n); return; }
+    qk_split s = { body, ctx, n };
+    qk_pool_run(qk_split_run, &s, qk_pool_threads());
+}
+
+typedef struct { const uint8_t *in; uint8_t *out; int h, w, c, k, s, pad, oh, ow; } qk_maxpool_args;
+
+/* Output rows [r0, r1) of all images, row r = b * oh + oy. */
+static void qk_maxpool_rows(const void *ctx, long r0, long r1) {
+    const qk_maxpool_args *a = ctx;
+    int h = a->h, w = a->w, c = a->c, k = a->k, s = a->s, pad = a->pad, oh = a->oh, ow = a->ow;
+    for (long r = r0; r < r1; r++) {
+        int b = (int)(r / oh), oy = (int)(r % oh);
+        const uint8_t *in = a->in;
+        for (int ox = 0; ox < ow; ox++) {
+            uint8_t *o = a->out + (((size_t)b * oh + oy) * ow + ox) * c;
+            memset(o, 0, (size_t)c);
+            for (int ky = 0; ky < k; ky++) {
+                int iy = oy * s - pad + ky;
+                if (iy < 0 || iy >= h) continue;
+                for (int kx = 0; kx < k; kx++) {
+                    int ix = ox * s - pad + kx;
+                    if (ix < 0 || ix >= w) continue;
+                    const uint8_t *x = in + (((size_t)b * h + iy) * w + ix) * c;
+                    for (int i = 0; i < c; i++) o[i] = x[i] > o[i] ? x[i] : o[i];
+                }
+            }
+        }
+    }
+}
 
 int qk_u8_maxpool2d(const uint8_t *in, int n, int h, int w, int c, int k, int s, int pad, uint8_t *out) {
     if (!in || !out || n <= 0 || h <= 0 || w <= 0 || c <= 0 || k <= 0 || s <= 0 || pad < 0 || pad >= k) return QK_ERR_ARG;
-    int oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
     if (h + 2 * pad < k || w + 2 * pad < k) return QK_ERR_ARG;
-    for (int b = 0; b < n; b++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                uint8_t *o = out + (((size_t)b * oh + oy) * ow + ox) * c;
-                memset(o, 0, (size_t)c);
-                for (int ky = 0; ky < k; ky++) {
-                    int iy = oy * s - pad + ky;
-                    if (iy < 0 || iy >= h) continue;
-                    for (int kx = 0; kx < k; kx++) {
-                        int ix = ox * s - pad + kx;
-                        if (ix < 0 || ix >= w) continue;
-                        const uint8_t *x = in + (((size_t)b * h + iy) * w + ix) * c;
-                        for (int i = 0; i < c; i++) o[i] = x[i] > o[i] ? x[i] : o[i];
-                    }
-                }
-            }
+    qk_maxpool_args a = { in, out, h, w, c, k, s, pad, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1 };
+    qk_par_range((long)n * a.oh, (size_t)n * h * w * c, qk_maxpool_rows, &a);
     return QK_OK;
+}
+
+typedef struct { const uint8_t *in; uint8_t *out; int h, w, c, isx, osx; } qk_up_args;
+
+/* Output rows [r0, r1), row r = b * 2h + y. */
+static void qk_upsample_rows(const void *ctx, long r0, long r1) {
+    const qk_up_args *a = ctx;
+    int h = a->h, w = a->w;
+    for (long r = r0; r < r1; r++) {
+        int b = (int)(r / (2 * h)), y = (int)(r % (2 * h));
+        for (int x = 0; x < 2 * w; x++)
+            memcpy(a->out + (((size_t)b * 2 * h + y) * 2 * w + x) * a->osx,
+                   a->in + (((size_t)b * h + y / 2) * w + x / 2) * a->isx, (size_t)a->c);
+    }
 }
 
 int qk_u8_upsample2x_nearest(const uint8_t *in, int n, int h, int w, int c, int isx, uint8_t *out, int osx) {
@@ -33,11 +82,8 @@ int qk_u8_upsample2x_nearest(const uint8_t *in, int n, int h, int w, int c, int 
     if (isx == 0) isx = c;
     if (osx == 0) osx = c;
     if (isx < c || osx < c) return QK_ERR_ARG;
-    for (int b = 0; b < n; b++)
-        for (int y = 0; y < 2 * h; y++)
-            for (int x = 0; x < 2 * w; x++)
-                memcpy(out + (((size_t)b * 2 * h + y) * 2 * w + x) * osx,
-                       in + (((size_t)b * h + y / 2) * w + x / 2) * isx, (size_t)c);
+    qk_up_args a = { in, out, h, w, c, isx, osx };
+    qk_par_range((long)n * 2 * h, (size_t)n * 4 * h * w * c, qk_upsample_rows, &a);
     return QK_OK;
 }
 
@@ -66,29 +112,43 @@ int qk_u8_upsample2x_bilinear(const uint8_t *in, int n, int h, int w, int c, int
     return QK_OK;
 }
 
+typedef struct { const uint8_t *in; uint8_t *out; const uint8_t *lut; int c_in, isx, osx, c_off; } qk_requant_args;
+
+/* Pixels [p0, p1); a NULL lut is a plain copy. */
+static void qk_requant_pixels(const void *ctx, long p0, long p1) {
+    const qk_requant_args *a = ctx;
+    size_t c_in = (size_t)a->c_in;
+    if (!a->lut) {
+        for (long p = p0; p < p1; p++) memcpy(a->out + (size_t)p * a->osx + a->c_off, a->in + (size_t)p * a->isx, c_in);
+        return;
+    }
+    const uint8_t *lut = a->lut;
+    for (long p = p0; p < p1; p++) {
+        const uint8_t *s = a->in + (size_t)p * a->isx;
+        uint8_t *d = a->out + (size_t)p * a->osx + a->c_off;
+        for (size_t i = 0; i < c_in; i++) d[i] = lut[s[i]];
+    }
+}
+
 int qk_u8_requantize_into(const uint8_t *in, size_t npix, int c_in, int isx, int in_zp, float mult, int out_zp,
                           uint8_t *out, int osx, int c_off) {
     if (!in || !out || c_in <= 0 || c_off < 0 || in_zp < 0 || in_zp > 255 || out_zp < 0 || out_zp > 255) return QK_ERR_ARG;
     if (isx == 0) isx = c_in;
     if (osx == 0) osx = c_off + c_in;
     if (isx < c_in || osx < c_off + c_in) return QK_ERR_ARG;
-    if (mult == 1.0f && in_zp == out_zp) {
-        for (size_t p = 0; p < npix; p++) memcpy(out + p * osx + c_off, in + p * isx, (size_t)c_in);
-        return QK_OK;
-    }
+    qk_requant_args a = { in, out, NULL, c_in, isx, osx, c_off };
     uint8_t lut[256];
-    for (int x = 0; x < 256; x++) {
-        float v = (float)(x - in_zp) * mult;
-        v = v + (float)out_zp;
-        v = v < 0.0f ? 0.0f : v;
-        v = v > 255.0f ? 255.0f : v;
-        lut[x] = (uint8_t)(int)__builtin_nearbyintf(v);
+    if (!(mult == 1.0f && in_zp == out_zp)) {
+        for (int x = 0; x < 256; x++) {
+            float v = (float)(x - in_zp) * mult;
+            v = v + (float)out_zp;
+            v = v < 0.0f ? 0.0f : v;
+            v = v > 255.0f ? 255.0f : v;
+            lut[x] = (uint8_t)(int)__builtin_nearbyintf(v);
+        }
+        a.lut = lut;
     }
-    for (size_t p = 0; p < npix; p++) {
-        const uint8_t *s = in + p * isx;
-        uint8_t *d = out + p * osx + c_off;
-        for (int i = 0; i < c_in; i++) d[i] = lut[s[i]];
-    }
+    qk_par_range((long)npix, npix * (size_t)c_in, qk_requant_pixels, &a);
     return QK_OK;
 }
 
@@ -105,4 +165,26 @@ void qk_f32_quantize_u8(const float *in, size_t count, float inv_scale, int zp, 
         v = v > 255.0f ? 255.0f : v;
         out[i] = (uint8_t)(int)__builtin_nearbyintf(v);
     }
+}
+
+typedef struct { const float *logits; uint8_t *out; int classes; } qk_argmax_args;
+
+static void qk_argmax_pixels(const void *ctx, long p0, long p1) {
+    const qk_argmax_args *a = ctx;
+    int k = a->classes;
+    for (long p = p0; p < p1; p++) {
+        const float *l = a->logits + (size_t)p * k;
+        int best = 0;
+        float bv = l[0];
+        for (int c = 1; c < k; c++)
+            if (l[c] > bv) { bv = l[c]; best = c; }
+        a->out[p] = (uint8_t)best;
+    }
+}
+
+int qk_f32_argmax(const float *logits, size_t pixels, int classes, uint8_t *out) {
+    if (!logits || !out || classes <= 0 || classes > 256) return QK_ERR_ARG;
+    qk_argmax_args a = { logits, out, classes };
+    qk_par_range((long)pixels, pixels * (size_t)classes * sizeof(float), qk_argmax_pixels, &a);
+    return QK_OK;
 }

@@ -1,16 +1,15 @@
+import QuantKernels
+
 /// Class ids from channels-last float logits: the index of the largest of each pixel's `classes`
 /// values, ties to the lower id (the int8 classifier and test-time augmentation use the same rule).
+/// Runs `qk_f32_argmax`, split over the int8 thread pool for large inputs.
 enum ClassArgmax {
     /// - Parameters: logits `[pixels, classes]`; labels receives `[pixels]` starting at `offset`.
-    @inline(__always)
     static func fill(_ logits: UnsafeBufferPointer<Float>, pixels: Int, classes k: Int,
                      into labels: UnsafeMutableBufferPointer<UInt8>, offset: Int = 0) {
-        for i in 0..<pixels {
-            let base = i * k
-            var best = 0
-            var bv = logits[base]
-            for c in 1..<k where logits[base + c] > bv { bv = logits[base + c]; best = c }
-            labels[offset + i] = UInt8(best)
-        }
+        precondition(k > 0 && k <= 256 && logits.count >= pixels * k && labels.count >= offset + pixels,
+                     "argmax of \(pixels)×\(k) logits into \(labels.count) labels at \(offset)")
+        guard pixels > 0 else { return }
+        _ = qk_f32_argmax(logits.baseAddress!, pixels, Int32(k), labels.baseAddress! + offset)
     }
 }

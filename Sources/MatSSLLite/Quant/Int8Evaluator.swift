@@ -11,7 +11,17 @@ public enum Int8Evaluator {
         /// Per class: mean over images of |predicted − true area fraction| (0…1), the phase-fraction
         /// error a metallographer would see (nil without masks).
         public var phaseFractionMAE: [Double]?
+        /// Per labeled image, in input order: its area fractions (0…1, one per class) as predicted and as
+        /// in the mask, so that a phase-fraction error can be traced to the images behind it.
+        public var imageFractions: [ImageFractions]
         public var seconds: Double
+    }
+
+    /// Area fractions of one labeled image: `predicted` and `truth` hold one value per class, 0…1.
+    public struct ImageFractions: Sendable {
+        public var name: String
+        public var predicted: [Double]
+        public var truth: [Double]
     }
 
     /// Area fraction of each class in `labels` (values ≥ classes are ignored).
@@ -34,6 +44,7 @@ public enum Int8Evaluator {
         let k = model.classNames.count
         var fractionError = [Double](repeating: 0, count: k)
         var labeled = 0
+        var perImage: [ImageFractions] = []
         let start = Date()
         for img in images {
             let gray = GrayImage(width: img.width, height: img.height, pixels: img.pixels.map { Float($0) / 255 })
@@ -42,6 +53,7 @@ public enum Int8Evaluator {
                 m.add(predicted: q.labels, truth: truth)
                 let p = fractions(q.labels, classes: k), t = fractions(truth, classes: k)
                 for c in 0..<k { fractionError[c] += abs(p[c] - t[c]) }
+                perImage.append(ImageFractions(name: img.name, predicted: p, truth: t))
                 labeled += 1
             }
             if let net = fp32 {
@@ -55,6 +67,7 @@ public enum Int8Evaluator {
         }
         return Result(metrics: m, agreement: total > 0 ? Double(same) / Double(total) : nil, fp32Metrics: fm,
                       phaseFractionMAE: labeled > 0 ? fractionError.map { $0 / Double(labeled) } : nil,
+                      imageFractions: perImage,
                       seconds: Date().timeIntervalSince(start))
     }
 }

@@ -100,46 +100,44 @@ public final class Int8GraphRunner {
                 guard Int(qk_conv_out_h(&p)) == oh, Int(qk_conv_out_w(&p)) == ow else {
                     throw ModelError.badInput("conv \(spec.name): output \(qk_conv_out_w(&p))×\(qk_conv_out_h(&p)), graph expects \(ow)×\(oh)")
                 }
-                var out = [UInt8](repeating: 0, count: oh * ow * oc)
-                let status: Int32 = buffers[spec.input]!.withUnsafeBufferPointer { inp in
-                    conv.bias.withUnsafeBufferPointer { bias in
-                        conv.multipliers.withUnsafeBufferPointer { mult in
-                            out.withUnsafeMutableBufferPointer { o in
-                                if let r = spec.residual {
-                                    return buffers[r]!.withUnsafeBufferPointer { res in
-                                        qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, res.baseAddress, o.baseAddress)
-                                    }
+                let input = buffers[spec.input]!, residual = spec.residual.map { buffers[$0]! }
+                buffers[spec.output] = try Self.filled(oh * ow * oc, what: "conv \(spec.name)") { o in
+                    input.withUnsafeBufferPointer { inp in
+                        conv.bias.withUnsafeBufferPointer { bias in
+                            conv.multipliers.withUnsafeBufferPointer { mult in
+                                guard let residual else {
+                                    return qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, nil, o)
                                 }
-                                return qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, nil, o.baseAddress)
+                                return residual.withUnsafeBufferPointer { res in
+                                    qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, res.baseAddress, o)
+                                }
                             }
                         }
                     }
                 }
-                guard status == 0 else { throw ModelError.badInput("conv \(spec.name): int8 kernel status \(status)") }
-                buffers[spec.output] = out
             case .maxPool(let i, let o):
                 let (ih, iw, c) = dims(i), (oh, ow, _) = dims(o)
-                var out = [UInt8](repeating: 0, count: oh * ow * c)
-                let st = buffers[i]!.withUnsafeBufferPointer { inp in
-                    out.withUnsafeMutableBufferPointer { qk_u8_maxpool2d(inp.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), 3, 2, 1, $0.baseAddress) }
+                let input = buffers[i]!
+                buffers[o] = try Self.filled(oh * ow * c, what: "max pool") { out in
+                    input.withUnsafeBufferPointer { qk_u8_maxpool2d($0.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), 3, 2, 1, out) }
                 }
-                guard st == 0 else { throw ModelError.badInput("max pool: kernel status \(st)") }
-                buffers[o] = out
             case .upsample(let i, let o):
                 if fuse && fusedUpsamples[o] != nil { continue } // done by the concat that reads it
                 let (ih, iw, c) = dims(i)
-                var out = [UInt8](repeating: 0, count: 4 * ih * iw * c)
-                let st = buffers[i]!.withUnsafeBufferPointer { inp in
-                    out.withUnsafeMutableBufferPointer {
-                        qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), Int32(c), $0.baseAddress, Int32(c))
+                let input = buffers[i]!
+                buffers[o] = try Self.filled(4 * ih * iw * c, what: "upsample") { out in
+                    input.withUnsafeBufferPointer {
+                        qk_u8_upsample2x_nearest($0.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), Int32(c), out, Int32(c))
                     }
                 }
-                guard st == 0 else { throw ModelError.badInput("upsample: kernel status \(st)") }
-                buffers[o] = out
             case .concat(let ins, let o):
                 let (oh, ow, oc) = dims(o)
                 let outP = acts[o]!
-                var out = [UInt8](repeating: 0, count: oh * ow * oc)
+                // Every output channel is written by exactly one part, so the buffer needs no zero-fill.
+                guard ins.reduce(0, { $0 + g.tensors[$1].channels }) == oc else {
+                    throw ModelError.invalidConfig("concat into tensor \(o): parts do not add up to \(oc) channels")
+                }
+                var out = [UInt8](unsafeUninitializedCapacity: oh * ow * oc) { _, n in n = oh * ow * oc }
                 var off = 0
                 for i in ins {
                     let c = g.tensors[i].channels, ip = acts[i]!
@@ -147,15 +145,14 @@ public final class Int8GraphRunner {
                         // Requantize the half-size input (read with the upsampled tensor's params,
                         // as the unfused path reads the copied bytes), then replicate it 2×2.
                         let (sh, sw, _) = dims(src)
-                        var small = [UInt8](repeating: 0, count: sh * sw * c)
-                        var st = buffers[src]!.withUnsafeBufferPointer { inp in
-                            small.withUnsafeMutableBufferPointer {
-                                qk_u8_requantize_into(inp.baseAddress, sh * sw, Int32(c), Int32(c), Int32(ip.zeroPoint),
-                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), $0.baseAddress, Int32(c), 0)
+                        let source = buffers[src]!
+                        let small = try Self.filled(sh * sw * c, what: "concat") { out in
+                            source.withUnsafeBufferPointer {
+                                qk_u8_requantize_into($0.baseAddress, sh * sw, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), out, Int32(c), 0)
                             }
                         }
-                        guard st == 0 else { throw ModelError.badInput("concat: kernel status \(st)") }
-                        st = small.withUnsafeBufferPointer { inp in
+                        let st = small.withUnsafeBufferPointer { inp in
                             out.withUnsafeMutableBufferPointer {
                                 qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(sh), Int32(sw), Int32(c), Int32(c),
                                                          $0.baseAddress! + off, Int32(oc))
@@ -181,6 +178,20 @@ public final class Int8GraphRunner {
                 if fuse, let src = fusedUpsamples[t], lastUse[src] == index { buffers[src] = nil }
             }
         }
+    }
+
+    /// A new buffer of `count` bytes written entirely by `kernel` (no zero-fill first).
+    /// - Throws: `ModelError.badInput` naming `what` when the kernel returns a non-zero status.
+    private static func filled(_ count: Int, what: String,
+                               _ kernel: (UnsafeMutablePointer<UInt8>) -> Int32) throws -> [UInt8] {
+        guard count > 0 else { throw ModelError.badInput("\(what): empty output") }
+        var status: Int32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buf, n in
+            status = kernel(buf.baseAddress!)
+            n = count
+        }
+        guard status == 0 else { throw ModelError.badInput("\(what): int8 kernel status \(status)") }
+        return out
     }
 
     /// The 1×1 float-output classifier in row chunks, fused with the argmax (or handing the logits on).

@@ -154,6 +154,9 @@ int qk_u8_upsample2x_bilinear(const uint8_t *in, int n, int h, int w, int c, int
 int qk_u8_requantize_into(const uint8_t *in, size_t npix, int c_in, int in_pixel_stride,
                           int in_zp, float mult, int out_zp, uint8_t *out, int out_pixel_stride,
                           int c_off);
+/** Class ids from channels-last logits [pixels][classes]: out[p] = the index of the largest value,
+ *  ties (and NaNs, which never compare greater) to the lower index. classes 1...256. */
+int qk_f32_argmax(const float *logits, size_t pixels, int classes, uint8_t *out);
 /** u8 -> float: out[i] = (float)(in[i] - zp) * scale. */
 void qk_u8_dequantize(const uint8_t *in, size_t count, float scale, int zp, float *out);
 /** float -> u8: out[i] = round-half-even(clamp(in[i] * inv_scale + zp, 0, 255)) (NaN -> zp). */

@@ -37,6 +37,7 @@ struct EvaluateCommand: ParsableCommand {
         let names: [String]
         var agreement: Double?
         var fractionMAE: [Double]?
+        var imageFractions: [Int8Evaluator.ImageFractions] = []
         let isInt8 = (try? SafeTensors.read(path: model))?.metadata["format"] == QuantizedModelFile.formatVersion
         if isInt8 {
             qk_set_num_threads(Int32(max(threads, 1)))
@@ -46,6 +47,7 @@ struct EvaluateCommand: ParsableCommand {
             m = r.metrics
             agreement = r.agreement
             fractionMAE = r.phaseFractionMAE
+            imageFractions = r.imageFractions
             names = q.classNames
         } else {
             let net = try Checkpoint.loadSegmentationNet(path: model)
@@ -64,6 +66,10 @@ struct EvaluateCommand: ParsableCommand {
             if let f = fractionMAE {
                 obj["phaseFractionMAE"] = Dictionary(uniqueKeysWithValues: zip(names, f))
                 obj["phaseFractionMAEMean"] = f.reduce(0, +) / Double(max(f.count, 1))
+                obj["phaseFractionsPerImage"] = imageFractions.map { i -> [String: Any] in
+                    ["image": i.name, "predicted": Dictionary(uniqueKeysWithValues: zip(names, i.predicted)),
+                     "truth": Dictionary(uniqueKeysWithValues: zip(names, i.truth))]
+                }
             }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -77,6 +83,10 @@ struct EvaluateCommand: ParsableCommand {
             if let f = fractionMAE {
                 let per = zip(names, f).map { "\($0.0) " + String(format: "%.2f", $0.1 * 100) }
                 print("phase-fraction error vs ground truth (mean |Δ| per image, percentage points): " + per.joined(separator: ", "))
+                for i in imageFractions {
+                    let cells = names.indices.map { "\(names[$0]) " + String(format: "%.1f (truth %.1f)", i.predicted[$0] * 100, i.truth[$0] * 100) }
+                    print("  \(i.name): " + cells.joined(separator: ", "))
+                }
             }
         }
     }
