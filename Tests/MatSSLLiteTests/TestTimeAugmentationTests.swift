@@ -24,6 +24,74 @@ struct TestTimeAugmentationTests {
         #expect(TestTimeAugmentation.none.passes == 1 && TestTimeAugmentation.flips.passes == 4 && TestTimeAugmentation.d4.passes == 8)
     }
 
+    /// The per-row line form of every symmetry equals its pixel-by-pixel definition.
+    @Test func rowMapsMatchSource() {
+        for t in DihedralTransform.allCases {
+            for (h, w) in [(1, 1), (2, 3), (5, 4), (7, 7)] {
+                let (th, tw) = t.outputSize(height: h, width: w)
+                for ty in 0..<th {
+                    let m = t.rowMap(ty, height: h, width: w)
+                    #expect(abs(m.dy) + abs(m.dx) == 1, "\(t) \(h)×\(w)")
+                    for tx in 0..<tw {
+                        let s = t.source(ty, tx, height: h, width: w)
+                        #expect(s.y == m.y0 + tx * m.dy && s.x == m.x0 + tx * m.dx, "\(t) \(h)×\(w) at \(ty),\(tx)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `TiledSegmenter.span` against a brute-force scan.
+    @Test func spanMatchesBruteForce() {
+        for step in -1...1 {
+            for start in -6...9 {
+                for size in 0...4 {
+                    for count in 0...6 {
+                        let inside = (0..<count).filter { start + $0 * step >= 0 && start + $0 * step < size }
+                        let r = TiledSegmenter.span(start: start, step: step, size: size, count: count)
+                        #expect(Array(r) == inside, "start \(start) step \(step) size \(size) count \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The summed logits of a tile's core against a naive reference: every view's logits mapped back
+    /// pixel by pixel with `source`, summed in view order, argmax with ties to the lower id.
+    @Test(arguments: [TestTimeAugmentation.flips, .d4])
+    func augmentedCoreMatchesNaiveSum(tta: TestTimeAugmentation) throws {
+        let (_, model) = try makeTestInt8Model()
+        let seg = TiledSegmenter(model: model, augmentation: tta)
+        let th = 96, tw = 160, k = model.classNames.count
+        let tile = makeTestImage(height: th, width: tw, seed: 44).array.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        let core = TiledSegmenter.CoreRegion(top: 13, left: 37, height: 50, width: 90)
+        let got = try seg.augmentedCore(tile: tile, height: th, width: tw, core: core)
+        var sum = [Float](repeating: 0, count: th * tw * k)
+        for t in tta.transforms {
+            let (vh, vw) = t.outputSize(height: th, width: tw)
+            let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
+            try view.withUnsafeBufferPointer { v in
+                try seg.runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
+                    for r in 0..<rows { for tx in 0..<vw {
+                        let (y, x) = t.source(row0 + r, tx, height: th, width: tw)
+                        for c in 0..<k { sum[(y * tw + x) * k + c] += logits[(r * vw + tx) * k + c] }
+                    } }
+                }
+            }
+        }
+        var want = [UInt8]()
+        for y in core.top..<(core.top + core.height) {
+            for x in core.left..<(core.left + core.width) {
+                let o = (y * tw + x) * k
+                var best = 0
+                for c in 1..<k where sum[o + c] > sum[o + best] { best = c }
+                want.append(UInt8(best))
+            }
+        }
+        expectVaried(want)
+        #expect(got == want)
+    }
+
     /// Tiling must stay exact with augmentation: every tile is transformed whole and its halo covers
     /// the receptive field on every side, so each core pixel sees what it sees in the whole image.
     @Test(arguments: [TestTimeAugmentation.flips, .d4])

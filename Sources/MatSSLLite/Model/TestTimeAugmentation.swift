@@ -25,20 +25,35 @@ public enum DihedralTransform: Int, CaseIterable, Sendable {
         }
     }
 
+    /// `source` along one row of the transformed image, which every symmetry maps to a line:
+    /// `source(ty, tx) == (y0 + tx·dy, x0 + tx·dx)` for all tx, with dy, dx in {−1, 0, 1}.
+    @inline(__always)
+    public func rowMap(_ ty: Int, height h: Int, width w: Int) -> (y0: Int, x0: Int, dy: Int, dx: Int) {
+        let a = source(ty, 0, height: h, width: w), b = source(ty, 1, height: h, width: w)
+        return (a.y, a.x, b.y - a.y, b.x - a.x)
+    }
+
     /// The transformed image. `pixels`: `[h, w]`; result: `[h', w']` (see `outputSize`).
     public func apply<T>(_ pixels: UnsafeBufferPointer<T>, height h: Int, width w: Int) -> [T] {
         precondition(pixels.count >= h * w)
         if self == .identity { return Array(pixels.prefix(h * w)) }
         let (th, tw) = outputSize(height: h, width: w)
-        var out = [T]()
-        out.reserveCapacity(th * tw)
-        for ty in 0..<th {
-            for tx in 0..<tw {
-                let (y, x) = source(ty, tx, height: h, width: w)
-                out.append(pixels[y * w + x])
+        guard th * tw > 0 else { return [] }
+        let src = pixels.baseAddress!
+        return [T](unsafeUninitializedCapacity: th * tw) { out, count in
+            let dst = out.baseAddress!
+            for ty in 0..<th {
+                let m = rowMap(ty, height: h, width: w)
+                var o = m.y0 * w + m.x0
+                let step = m.dy * w + m.dx
+                let row = dst + ty * tw
+                for tx in 0..<tw {
+                    (row + tx).initialize(to: src[o])
+                    o += step
+                }
             }
+            count = th * tw
         }
-        return out
     }
 }
 

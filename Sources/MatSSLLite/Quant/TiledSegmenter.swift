@@ -138,6 +138,19 @@ public final class TiledSegmenter {
         return LabelMask(width: width, height: height, labels: labels)
     }
 
+    /// The indices t in 0..<count for which start + t·step lies in 0..<size (step −1, 0 or 1).
+    static func span(start: Int, step: Int, size: Int, count: Int) -> Range<Int> {
+        let lo: Int, hi: Int
+        switch step {
+        case 0: (lo, hi) = start >= 0 && start < size ? (0, count) : (0, 0)
+        case 1: (lo, hi) = (max(0, -start), min(count, size - start))
+        default:
+            precondition(step == -1, "span step \(step)")
+            (lo, hi) = (max(0, start - size + 1), min(count, start + 1))
+        }
+        return lo..<max(lo, hi)
+    }
+
     /// The part of a tile whose labels are kept (tile coordinates; clipped to the real image).
     struct CoreRegion { var top: Int, left: Int, height: Int, width: Int }
 
@@ -155,13 +168,22 @@ public final class TiledSegmenter {
             try view.withUnsafeBufferPointer { v in
                 try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
                     sum.withUnsafeMutableBufferPointer { acc in
+                        let a = acc.baseAddress!, l = logits.baseAddress!
                         for r in 0..<rows {
-                            for tx in 0..<vw {
-                                let (y, x) = t.source(row0 + r, tx, height: th, width: tw)
-                                let cy = y - core.top, cx = x - core.left
-                                guard cy >= 0, cy < core.height, cx >= 0, cx < core.width else { continue }
-                                let o = (cy * core.width + cx) * k, i = (r * vw + tx) * k
-                                for c in 0..<k { acc[o + c] += logits[i + c] }
+                            // The view's row is a line in the tile: keep the part inside the core.
+                            let m = t.rowMap(row0 + r, height: th, width: tw)
+                            let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
+                            let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
+                            let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
+                            let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
+                            guard lo < hi else { continue }
+                            var o = ((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k
+                            let step = (m.dy * core.width + m.dx) * k
+                            var i = (r * vw + lo) * k
+                            for _ in lo..<hi {
+                                for c in 0..<k { a[o + c] += l[i + c] }
+                                o += step
+                                i += k
                             }
                         }
                     }
