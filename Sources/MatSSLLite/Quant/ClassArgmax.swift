@@ -10,6 +10,7 @@ enum ClassArgmax {
         precondition(k > 0 && k <= 256 && logits.count >= pixels * k && labels.count >= offset + pixels,
                      "argmax of \(pixels)×\(k) logits into \(labels.count) labels at \(offset)")
         guard pixels > 0 else { return }
-        _ = qk_f32_argmax(logits.baseAddress!, pixels, Int32(k), labels.baseAddress! + offset)
+        let status = qk_f32_argmax(logits.baseAddress!, pixels, Int32(k), labels.baseAddress! + offset)
+        precondition(status == 0, "qk_f32_argmax status \(status)")
     }
 }
