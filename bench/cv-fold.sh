@@ -17,29 +17,35 @@ bin=${AGENT_BIN:-.build/release/matssl-agent}
 threads=${THREADS:-1}
 steps=${FINETUNE_STEPS:-1500}
 mkdir -p "$RUN_DIR"
-if [[ ! -f $RUN_DIR/finetune.done ]]; then
-  resume=(); [[ -f $RUN_DIR/seg.safetensors ]] && resume=(--resume)
-  "$bin" finetune --images "$data/images" --masks "$data/masks" --init "$SSL" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/seg.safetensors" --steps "$steps" --batch 8 --crop 256 --threads "$threads" "${resume[@]}"
-  date -u +%FT%TZ > "$RUN_DIR/finetune.done"
-fi
-"$bin" quantize --model "$RUN_DIR/seg.safetensors" --calibration "$data/images" --exclude-list "$VAL_LIST" \
-    --max-images 16 --method percentile --name cv --threads "$threads" --out "$RUN_DIR/seg.int8.safetensors" > "$RUN_DIR/quantize.txt"
-"$bin" evaluate --model "$RUN_DIR/seg.int8.safetensors" --images "$data/images" --masks "$data/masks" \
-    --list "$VAL_LIST" --tta flips --threads "$threads" --json > "$RUN_DIR/eval-int8-flips.json"
-echo "cv-fold: $RUN_DIR/eval-int8-flips.json" >&2
+
+# finetune_stage NAME ARGS...: fine-tunes into $RUN_DIR/NAME.safetensors (resuming a partial run),
+# once; NAME.done marks it finished.
+finetune_stage() {
+  local name=$1; shift
+  [[ -f $RUN_DIR/$name.done ]] && return
+  local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
+  "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
+      --out "$RUN_DIR/$name.safetensors" --batch 8 --crop 256 --threads "$threads" "$@" "${resume[@]}"
+  date -u +%FT%TZ > "$RUN_DIR/$name.done"
+}
+
+# quantize_evaluate NAME SUFFIX: percentile int8 of NAME.safetensors, evaluated with flips TTA on
+# the held-out images into eval-int8-flips$SUFFIX.json.
+quantize_evaluate() {
+  local name=$1 suffix=$2
+  "$bin" quantize --model "$RUN_DIR/$name.safetensors" --calibration "$data/images" --exclude-list "$VAL_LIST" \
+      --max-images 16 --method percentile --name cv --threads "$threads" --out "$RUN_DIR/$name.int8.safetensors" \
+      > "$RUN_DIR/quantize$suffix.txt"
+  "$bin" evaluate --model "$RUN_DIR/$name.int8.safetensors" --images "$data/images" --masks "$data/masks" \
+      --list "$VAL_LIST" --tta flips --threads "$threads" --json > "$RUN_DIR/eval-int8-flips$suffix.json"
+  echo "cv-fold: $RUN_DIR/eval-int8-flips$suffix.json" >&2
+}
+
+finetune_stage seg --init "$SSL" --steps "$steps"
+quantize_evaluate seg ""
 tail_steps=${TAIL_STEPS:-0}
 if (( tail_steps > 0 )); then
-  if [[ ! -f $RUN_DIR/tail.done ]]; then
-    resume=(); [[ -f $RUN_DIR/tail.safetensors ]] && resume=(--resume)
-    "$bin" finetune --images "$data/images" --masks "$data/masks" --init "$RUN_DIR/seg.safetensors" \
-        --encoder-lr-factor 0.1 --lr 3e-4 --warmup $(( tail_steps / 10 + 1 )) --val-list "$VAL_LIST" \
-        --out "$RUN_DIR/tail.safetensors" --steps "$tail_steps" --batch 8 --crop 256 --threads "$threads" "${resume[@]}"
-    date -u +%FT%TZ > "$RUN_DIR/tail.done"
-  fi
-  "$bin" quantize --model "$RUN_DIR/tail.safetensors" --calibration "$data/images" --exclude-list "$VAL_LIST" \
-      --max-images 16 --method percentile --name cv --threads "$threads" --out "$RUN_DIR/tail.int8.safetensors" > "$RUN_DIR/quantize-tail.txt"
-  "$bin" evaluate --model "$RUN_DIR/tail.int8.safetensors" --images "$data/images" --masks "$data/masks" \
-      --list "$VAL_LIST" --tta flips --threads "$threads" --json > "$RUN_DIR/eval-int8-flips-tail.json"
-  echo "cv-fold: $RUN_DIR/eval-int8-flips-tail.json" >&2
+  finetune_stage tail --init "$RUN_DIR/seg.safetensors" --encoder-lr-factor 0.1 --lr 3e-4 \
+      --warmup $(( tail_steps / 10 + 1 )) --steps "$tail_steps"
+  quantize_evaluate tail -tail
 fi
