@@ -9,6 +9,7 @@
 # TAIL_STEPS=N (> 0) then also runs a low-learning-rate tail from the fine-tuned net (lr 3e-4,
 # encoder updates × 0.1, no in-domain SSL: the adaptation stage's control arm) and evaluates it too
 # (files with -tail).
+# BATCH (8) and CROP (256) set the fine-tuning batch and crop side (same pixels per step: 2 × 512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -16,6 +17,8 @@ data=${DATA:-../shared/data}/metaldam/labeled
 bin=${AGENT_BIN:-.build/release/matssl-agent}
 threads=${THREADS:-1}
 steps=${FINETUNE_STEPS:-1500}
+batch=${BATCH:-8}
+crop=${CROP:-256}
 mkdir -p "$RUN_DIR"
 
 # finetune_stage NAME ARGS...: fine-tunes into $RUN_DIR/NAME.safetensors (resuming a partial run),
@@ -25,7 +28,7 @@ finetune_stage() {
   [[ -f $RUN_DIR/$name.done ]] && return
   local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
   "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/$name.safetensors" --batch 8 --crop 256 --threads "$threads" "$@" "${resume[@]}"
+      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --threads "$threads" "$@" "${resume[@]}"
   date -u +%FT%TZ > "$RUN_DIR/$name.done"
 }
 
