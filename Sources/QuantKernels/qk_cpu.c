@@ -10,6 +10,7 @@ static unsigned qk_detect(void) {
     if (__builtin_cpu_supports("avx512vl")) f |= QK_CPU_AVX512VL;
     if (__builtin_cpu_supports("avx512dq")) f |= QK_CPU_AVX512DQ;
     if (__builtin_cpu_supports("avx512vnni")) f |= QK_CPU_AVX512VNNI;
+    if (__builtin_cpu_supports("avx512vbmi")) f |= QK_CPU_AVX512VBMI;
     if (__builtin_cpu_supports("avxvnni")) f |= QK_CPU_AVXVNNI;
     if (__builtin_cpu_supports("amx-int8")) f |= QK_CPU_AMXINT8;
     if (__builtin_cpu_supports("amx-tile")) f |= QK_CPU_AMXTILE;

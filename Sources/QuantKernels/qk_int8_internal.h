@@ -102,4 +102,8 @@ static inline int qk_round_up(int x, int m) { return (x + m - 1) / m * m; }
  * Returns QK_OK or QK_ERR_NOMEM. The packed struct is logically const: layouts are caches. */
 int qk_int8_prepare_layout(const qk_packed_weights *pw, int tier);
 
+/* qk_u8_lut.c: qk_u8_lut_apply(..., QK_LUT_AUTO) over pixels [p0, p1) (the requantize's split body). */
+void qk_u8_lut_pixels(const uint8_t *lut, const uint8_t *in, size_t isx, uint8_t *out, size_t osx,
+                      size_t c, long p0, long p1);
+
 #endif

@@ -6,6 +6,7 @@
  * same way whatever the split, so the result does not depend on the thread count. */
 #pragma STDC FP_CONTRACT OFF
 #include "qk_int8.h"
+#include "qk_int8_internal.h"
 #include "qk_threadpool.h"
 #include <string.h>
 
@@ -122,12 +123,7 @@ static void qk_requant_pixels(const void *ctx, long p0, long p1) {
         for (long p = p0; p < p1; p++) memcpy(a->out + (size_t)p * a->osx + a->c_off, a->in + (size_t)p * a->isx, c_in);
         return;
     }
-    const uint8_t *lut = a->lut;
-    for (long p = p0; p < p1; p++) {
-        const uint8_t *s = a->in + (size_t)p * a->isx;
-        uint8_t *d = a->out + (size_t)p * a->osx + a->c_off;
-        for (size_t i = 0; i < c_in; i++) d[i] = lut[s[i]];
-    }
+    qk_u8_lut_pixels(a->lut, a->in, (size_t)a->isx, a->out + a->c_off, (size_t)a->osx, c_in, p0, p1);
 }
 
 int qk_u8_requantize_into(const uint8_t *in, size_t npix, int c_in, int isx, int in_zp, float mult, int out_zp,

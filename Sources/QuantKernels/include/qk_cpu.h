@@ -17,6 +17,7 @@ enum {
     QK_CPU_AVXVNNI = 1 << 7,
     QK_CPU_AMXINT8 = 1 << 8,
     QK_CPU_AMXTILE = 1 << 9,
+    QK_CPU_AVX512VBMI = 1 << 10,
 };
 
 /** The features this CPU reports (cached after the first call). */

@@ -150,10 +150,22 @@ int qk_u8_upsample2x_bilinear(const uint8_t *in, int n, int h, int w, int c, int
 /** Copies/requantizes a u8 tensor into a channel slice of another (channel concat):
  *  out[p][c_off + c] = requant(in[p][c]) for npix pixels, c < c_in, where
  *  requant(x) = round-half-even(clamp((float)(x - in_zp) * mult + (float)out_zp, 0, 255))
- *  (mult = in_scale/out_scale); mult == 1 && in_zp == out_zp is a plain copy. */
+ *  (mult = in_scale/out_scale); mult == 1 && in_zp == out_zp is a plain copy. The requantize is a
+ *  256-entry table built from that formula and applied with qk_u8_lut_apply (QK_LUT_AUTO). */
 int qk_u8_requantize_into(const uint8_t *in, size_t npix, int c_in, int in_pixel_stride,
                           int in_zp, float mult, int out_zp, uint8_t *out, int out_pixel_stride,
                           int c_off);
+/** Paths of qk_u8_lut_apply. */
+typedef enum { QK_LUT_AUTO = 0, QK_LUT_REF = 1, QK_LUT_VBMI = 2 } qk_lut_path;
+/** Byte table lookup over strided pixels, on the calling thread:
+ *  out[p * out_pixel_stride + i] = lut[in[p * in_pixel_stride + i]] for p < npix, i < c; other
+ *  bytes of out are not touched. lut has 256 entries. path QK_LUT_REF is plain C, QK_LUT_VBMI
+ *  AVX-512 VBMI (QK_ERR_UNSUPPORTED on a CPU without it), QK_LUT_AUTO the one
+ *  qk_u8_requantize_into uses: VBMI when the CPU has it and the int8 tier is avx512vnni or amx. */
+int qk_u8_lut_apply(const uint8_t *lut, const uint8_t *in, size_t npix, int c, int in_pixel_stride,
+                    uint8_t *out, int out_pixel_stride, int path);
+/** 1 if QK_LUT_AUTO picks the VBMI path now, else 0. */
+int qk_u8_lut_vbmi_active(void);
 /** Class ids from channels-last logits [pixels][classes]: out[p] = the index of the largest value,
  *  ties (and NaNs, which never compare greater) to the lower index. classes 1...256. */
 int qk_f32_argmax(const float *logits, size_t pixels, int classes, uint8_t *out);
