@@ -137,6 +137,7 @@ struct BenchKernelsCommand: ParsableCommand {
                 print(String(format: "\nAMX vs AVX-512 VNNI, %d thread(s): %.2fx", t, vnni / amx))
             }
         }
+        LookupTableBench.report(width: dims[0], height: dims[1], repeats: repeats)
     }
 
     /// Best wall time of at least `n` runs and at least 0.25 s of runs (capped at 200 runs) after
