@@ -186,9 +186,11 @@ struct BenchShape {
     var outW: Int { (w + 2 * (k / 2) - k) / stride + 1 }
     var gop: Double { 2.0 * Double(outH * outW * cout * k * k * cin) / 1e9 }
 
-    /// The lite default's convs at a width x height input (the network is still being written:
+    /// MatSSL-Lite's convs at a width x height input (`ModelConfig` defaults, docs/training.md):
     /// ResNet-18 depths at widths 32/64/128/256, 7x7/2 stem + 3x3/2 max-pool, stages at strides
-    /// 4/8/16/32; U-Net decoder: 2x upsample, concat skip, two 3x3 convs per level; 1x1 head).
+    /// 4/8/16/32; U-Net decoder blocks at strides 16/8/4/2/1 with widths 128/64/32/16/8 (2x upsample,
+    /// concat skip — stage 3, 2, 1, the stem, none at full resolution — two 3x3 convs each), then the
+    /// 1x1 classifier (5 classes) at full resolution.
     static func model(width: Int, height: Int) -> [BenchShape] {
         let h2 = height / 2, w2 = width / 2, h4 = h2 / 2, w4 = w2 / 2
         let h8 = h4 / 2, w8 = w4 / 2, h16 = h8 / 2, w16 = w8 / 2, h32 = h16 / 2, w32 = w16 / 2
@@ -204,15 +206,17 @@ struct BenchShape {
             BenchShape(name: "layer4.0 3x3/2 128->256", h: h16, w: w16, cin: 128, cout: 256, k: 3, stride: 2),
             BenchShape(name: "layer4.0 down 1x1/2 128->256", h: h16, w: w16, cin: 128, cout: 256, k: 1, stride: 2),
             BenchShape(name: "layer4 3x3 256->256", h: h32, w: w32, cin: 256, cout: 256, k: 3, stride: 1, count: 3),
-            BenchShape(name: "dec4 3x3 (256+128)->128", h: h16, w: w16, cin: 384, cout: 128, k: 3, stride: 1),
-            BenchShape(name: "dec4 3x3 128->128", h: h16, w: w16, cin: 128, cout: 128, k: 3, stride: 1),
-            BenchShape(name: "dec3 3x3 (128+64)->64", h: h8, w: w8, cin: 192, cout: 64, k: 3, stride: 1),
-            BenchShape(name: "dec3 3x3 64->64", h: h8, w: w8, cin: 64, cout: 64, k: 3, stride: 1),
+            BenchShape(name: "dec0 3x3 (256+128)->128", h: h16, w: w16, cin: 384, cout: 128, k: 3, stride: 1),
+            BenchShape(name: "dec0 3x3 128->128", h: h16, w: w16, cin: 128, cout: 128, k: 3, stride: 1),
+            BenchShape(name: "dec1 3x3 (128+64)->64", h: h8, w: w8, cin: 192, cout: 64, k: 3, stride: 1),
+            BenchShape(name: "dec1 3x3 64->64", h: h8, w: w8, cin: 64, cout: 64, k: 3, stride: 1),
             BenchShape(name: "dec2 3x3 (64+32)->32", h: h4, w: w4, cin: 96, cout: 32, k: 3, stride: 1),
             BenchShape(name: "dec2 3x3 32->32", h: h4, w: w4, cin: 32, cout: 32, k: 3, stride: 1),
-            BenchShape(name: "dec1 3x3 (32+32)->16", h: h2, w: w2, cin: 64, cout: 16, k: 3, stride: 1),
-            BenchShape(name: "dec1 3x3 16->16", h: h2, w: w2, cin: 16, cout: 16, k: 3, stride: 1),
-            BenchShape(name: "head 1x1 16->5", h: h2, w: w2, cin: 16, cout: 5, k: 1, stride: 1),
+            BenchShape(name: "dec3 3x3 (32+32)->16", h: h2, w: w2, cin: 64, cout: 16, k: 3, stride: 1),
+            BenchShape(name: "dec3 3x3 16->16", h: h2, w: w2, cin: 16, cout: 16, k: 3, stride: 1),
+            BenchShape(name: "dec4 3x3 16->8", h: height, w: width, cin: 16, cout: 8, k: 3, stride: 1),
+            BenchShape(name: "dec4 3x3 8->8", h: height, w: width, cin: 8, cout: 8, k: 3, stride: 1),
+            BenchShape(name: "head 1x1 8->5", h: height, w: width, cin: 8, cout: 5, k: 1, stride: 1),
         ]
     }
 }

@@ -9,8 +9,8 @@ import QuantKernels
 enum LookupTableBench {
     /// (name, pixels, c_up, c_skip) for a width x height input.
     static func concats(width: Int, height: Int) -> [(String, Int, Int, Int)] {
-        [("dec4 256+128 @1/16", 16, 256, 128), ("dec3 128+64 @1/8", 8, 128, 64),
-         ("dec2 64+32 @1/4", 4, 64, 32), ("dec1 32+32 @1/2", 2, 32, 32)]
+        [("dec0 256+128 @1/16", 16, 256, 128), ("dec1 128+64 @1/8", 8, 128, 64),
+         ("dec2 64+32 @1/4", 4, 64, 32), ("dec3 32+32 @1/2", 2, 32, 32)]
             .map { ($0.0, (width / $0.1) * (height / $0.1), $0.2, $0.3) }
     }
 
