@@ -9,7 +9,8 @@
 # TAIL_STEPS=N (> 0) then also runs a low-learning-rate tail from the fine-tuned net (lr 3e-4,
 # encoder updates × 0.1, no in-domain SSL: the adaptation stage's control arm) and evaluates it too
 # (files with -tail).
-# BATCH (8) and CROP (256) set the fine-tuning batch and crop side (same pixels per step: 2 × 512).
+# BATCH (8) and CROP (256) set the fine-tuning batch and crop side (same pixels per step: 2 × 512);
+# SEED (1) the fine-tuning seed (crop positions, augmentations, image order, decoder init).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -19,6 +20,7 @@ threads=${THREADS:-1}
 steps=${FINETUNE_STEPS:-1500}
 batch=${BATCH:-8}
 crop=${CROP:-256}
+seed=${SEED:-1}
 mkdir -p "$RUN_DIR"
 
 # finetune_stage NAME ARGS...: fine-tunes into $RUN_DIR/NAME.safetensors (resuming a partial run),
@@ -28,7 +30,7 @@ finetune_stage() {
   [[ -f $RUN_DIR/$name.done ]] && return
   local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
   "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --threads "$threads" "$@" "${resume[@]}"
+      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --threads "$threads" "$@" "${resume[@]}"
   date -u +%FT%TZ > "$RUN_DIR/$name.done"
 }
 
