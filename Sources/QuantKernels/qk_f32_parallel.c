@@ -5,9 +5,11 @@
 #include <pthread.h>
 
 static int qk_threads = 1;
+static _Thread_local int qk_threads_here = 0; /* 0: use qk_threads */
 
 void qk_f32_set_threads(int n) { qk_threads = n < 1 ? 1 : (n > 16 ? 16 : n); }
-int qk_f32_threads(void) { return qk_threads; }
+void qk_f32_set_threads_local(int n) { qk_threads_here = n < 1 ? 0 : (n > 16 ? 16 : n); }
+int qk_f32_threads(void) { return qk_threads_here > 0 ? qk_threads_here : qk_threads; }
 
 typedef struct { qk_range_fn fn; void *ctx; int begin, end, tid; } qk_job;
 
@@ -18,7 +20,7 @@ static void *qk_run(void *arg) {
 }
 
 void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx) {
-    int t = qk_threads;
+    int t = qk_f32_threads();
     if (min_chunk < 1) min_chunk = 1;
     if (t > n / min_chunk) t = n / min_chunk;
     if (t <= 1) { fn(ctx, 0, n, 0); return; }

@@ -44,8 +44,9 @@ import QuantKernels
 
     @Test(arguments: [0, 300, 100_000], [1, 2])
     func convMatchesReference(budget: Int, threads: Int32) {
-        qk_f32_set_threads(threads)
-        defer { qk_f32_set_threads(1) }
+        // This thread only: other suites run fp32 kernels in parallel with this one.
+        qk_f32_set_threads_local(threads)
+        defer { qk_f32_set_threads_local(0) }
         check(n: 3, cin: 2, h: 9, w: 7, cout: 5, k: 3, stride: 1, pad: 1, budget: budget)
         check(n: 2, cin: 3, h: 11, w: 10, cout: 4, k: 3, stride: 2, pad: 1, budget: budget)
         check(n: 2, cin: 1, h: 13, w: 12, cout: 3, k: 7, stride: 2, pad: 3, budget: budget)

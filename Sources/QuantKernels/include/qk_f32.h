@@ -13,6 +13,11 @@ extern "C" {
 typedef void (*qk_range_fn)(void *ctx, int begin, int end, int tid);
 /** Threads the fp32 kernels split work over (default 1). Keep OpenBLAS at 1 thread when > 1. */
 void qk_f32_set_threads(int n);
+/** The kernel thread count for calls made on the calling thread only (n = 0: follow
+ *  qk_f32_set_threads again). Tests use it, so that running in parallel they never change the
+ *  count under another thread's kernels (a conv's workspace is sized for the count it runs with). */
+void qk_f32_set_threads_local(int n);
+/** The count kernels called from this thread use: the thread's own if set, else the process's. */
 int qk_f32_threads(void);
 /** Splits [0, n) into contiguous ranges (at least min_chunk items each) over the kernel threads. */
 void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx);
