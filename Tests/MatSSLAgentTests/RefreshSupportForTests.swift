@@ -69,14 +69,15 @@ enum RefreshFixtures {
         return BaseModel(int8: int8, fp32: fp32, version: version)
     }
 
-    static func quantize(_ net: SegmentationNet, version: String, calibration: [TrainImage]) throws -> QuantizedModel {
+    static func quantize(_ net: SegmentationNet, version: String, calibration: [TrainImage],
+                         logitAdjustment: LogitAdjustment? = nil) throws -> QuantizedModel {
         var options = Quantizer.Options()
         options.name = "tiny"; options.version = version
         let tensors = calibration.map { img in
             QuantizeCommand.paddedTensor(GrayImage(width: img.width, height: img.height, pixels: img.pixels.map { Float($0) / 255 }))
         }
         let prov = QuantizationProvenance(method: .percentile, percentile: 99.99, calibrationImages: [], sourceCheckpoint: "base",
-                                          sourceCheckpointSHA256: "", created: "")
+                                          sourceCheckpointSHA256: "", created: "", logitAdjustment: logitAdjustment)
         return try Quantizer.quantize(net: net, calibration: tensors, options: options, provenance: prov)
     }
 }
@@ -88,8 +89,10 @@ struct RefreshWorld {
     var config: String { root + "/agent.toml" }
     var store: ModelStore { ModelStore(directory: state + "/models/tiny") }
 
-    /// - Parameters: `invertLabels` corrupts the training masks (held-out masks stay correct).
-    init(invertLabels: Bool = false, poolCount: Int = 6, refresh: String = "", installBase: Bool = true) throws {
+    /// - Parameters: `invertLabels` corrupts the training masks (held-out masks stay correct);
+    ///   `baseLogitAdjustment` installs the base model quantized with that class-weight correction.
+    init(invertLabels: Bool = false, poolCount: Int = 6, refresh: String = "", installBase: Bool = true,
+         baseLogitAdjustment: LogitAdjustment? = nil) throws {
         root = DaemonTestSupport.tempDirectory("refresh")
         let base = RefreshFixtures.base
         try RefreshFixtures.writeLabeled(images: root + "/labeled/images", masks: root + "/labeled/masks", seeds: RefreshFixtures.trainSeeds,
@@ -109,7 +112,15 @@ struct RefreshWorld {
                                  timings: StageTimings(), summary: "")
         }
         if installBase {
-            _ = try store.promote(version: base.version, int8: base.int8, fp32: base.fp32, report: nil, keep: 3)
+            var int8 = base.int8
+            if let adj = baseLogitAdjustment {
+                let net = try Checkpoint.loadSegmentationNet(path: base.fp32)
+                try adj.apply(to: net)
+                let train = try DatasetLoader.loadLabeled(imageDir: root + "/labeled/images", maskDir: root + "/labeled/masks") { _ in }
+                int8 = root + "/base-adjusted.int8.safetensors"
+                try QuantizedModelFile.save(try RefreshFixtures.quantize(net, version: base.version, calibration: train, logitAdjustment: adj), to: int8)
+            }
+            _ = try store.promote(version: base.version, int8: int8, fp32: base.fp32, report: nil, keep: 3)
         }
         let text = """
             [segmentation]

@@ -95,6 +95,26 @@ struct RefreshTests {
         #expect(third.sslStepsDone < second.sslStepsDone + 1_000) // ran; starts from step 0 of a new schedule
     }
 
+    /// A current model with a class-weight correction: the current model is scored against its fp32
+    /// net with the same correction (agreement stays high), and the candidate gets the same τ with
+    /// its own fine-tuning weights. The base's correction here is deliberately wrong (weights 0.1 /
+    /// 10 push nearly everything to background), so the candidate, corrected with its real weights, wins.
+    @Test func aCorrectedModelsCandidateIsCorrectedWithItsOwnWeights() throws {
+        let wrong = LogitAdjustment(tau: 1, classWeights: [0.1, 10])
+        let world = try RefreshWorld(baseLogitAdjustment: wrong)
+        defer { world.remove() }
+        let report = try world.runner().run()
+        print(report.summaryLine)
+        let before = try #require(report.before)
+        #expect((before.agreement ?? 0) > 0.98, "current int8 vs its corrected fp32 net: \(before.agreement ?? 0)")
+        try #require(report.decision == "promoted", "\(report.reasons)")
+        let promoted = try QuantizedModelFile.load(path: world.store.currentLink)
+        let adj = try #require(promoted.info.provenance.logitAdjustment)
+        let train = try DatasetLoader.loadLabeled(imageDir: world.root + "/labeled/images", maskDir: world.root + "/labeled/masks") { _ in }
+        let expected = ClassWeighting.inverseSqrt.weights(labels: train.map { $0.labels! }, classes: 2).map { Float($0) }
+        #expect(adj.tau == 1 && adj.classWeights == expected, "\(adj.classWeights) vs \(expected)")
+    }
+
     @Test func theAdaBNVariantIsGatedLikeTheFullRefresh() throws {
         let world = try RefreshWorld()
         defer { world.remove() }

@@ -10,14 +10,17 @@ public struct QuantizationProvenance: Codable, Sendable, Equatable {
     public var sourceCheckpoint: String
     public var sourceCheckpointSHA256: String
     public var created: String
+    /// The correction folded into the classifier bias, if any (absent in files from before it existed).
+    public var logitAdjustment: LogitAdjustment?
     public init(method: CalibrationMethod, percentile: Double, calibrationImages: [String], sourceCheckpoint: String,
-                sourceCheckpointSHA256: String, created: String) {
+                sourceCheckpointSHA256: String, created: String, logitAdjustment: LogitAdjustment? = nil) {
         self.method = method
         self.percentile = percentile
         self.calibrationImages = calibrationImages
         self.sourceCheckpoint = sourceCheckpoint
         self.sourceCheckpointSHA256 = sourceCheckpointSHA256
         self.created = created
+        self.logitAdjustment = logitAdjustment
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Fine-tuning of a SegmentationNet on labeled images: random crops (crop²) with flips/rotations and
-/// intensity jitter; loss = class-weighted cross-entropy + Dice.
+/// intensity jitter; loss = class-weighted cross-entropy (`ClassWeighting`) + Dice.
 public final class SegmentationTrainer {
     public let net: SegmentationNet
     public let optimizer: Optimizer
@@ -49,15 +49,16 @@ public final class SegmentationTrainer {
             log("initialised \(names.count) of \(net.store.entries.count) tensors from \(ck.path)")
         }
         order = SampleOrder(count: images.count, seed: self.state.seed)
-        // Class weights: inverse square-root frequency, normalised to mean 1, capped at 10.
-        var freq = [Double](repeating: 0, count: classes)
-        for img in images { for l in img.labels! where Int(l) < classes { freq[Int(l)] += 1 } }
-        let total = max(freq.reduce(0, +), 1)
-        var w = freq.map { $0 > 0 ? 1 / ($0 / total).squareRoot() : 0 }
-        let mean = w.reduce(0, +) / Double(max(w.filter { $0 > 0 }.count, 1))
-        w = w.map { min($0 / mean, 10) }
+        // Class weights by the run's weighting (provenance "classWeighting"; checkpoints from before
+        // the option have none and used inverse-sqrt). Recorded as "classWeights" for LogitAdjustment.
+        guard let weighting = ClassWeighting(rawValue: self.state.provenance["classWeighting"] ?? ClassWeighting.inverseSqrt.rawValue) else {
+            throw ModelError.invalidConfig("unknown class weighting '\(self.state.provenance["classWeighting"] ?? "")'")
+        }
+        let w = weighting.weights(labels: images.map { $0.labels! }, classes: classes)
         loss = SegmentationLoss(classes: classes, classWeights: w.map { Float($0) })
         loss.ignoreIndex = SegmentationTrainer.ignoreIndex
+        self.state.provenance["classWeighting"] = weighting.rawValue
+        self.state.provenance["classWeights"] = ClassWeighting.format(loss.classWeights)
     }
 
     /// Crops of step s: images [batch, 1, crop, crop], labels batch·crop².

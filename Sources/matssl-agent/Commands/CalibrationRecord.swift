@@ -18,6 +18,9 @@ struct CalibrationRecord: Encodable {
     var images: [String]
     var sourceCheckpoint: String
     var sourceCheckpointSHA256: String
+    /// The class-weight correction folded into the classifier (τ, weights) and the offsets added.
+    var logitAdjustment: LogitAdjustment?
+    var logitOffsets: [Float]?
     var activations: [Activation]
 
     init(model m: QuantizedModel, observers: [ActivationObserver]) {
@@ -29,6 +32,8 @@ struct CalibrationRecord: Encodable {
         images = info.provenance.calibrationImages
         sourceCheckpoint = info.provenance.sourceCheckpoint
         sourceCheckpointSHA256 = info.provenance.sourceCheckpointSHA256
+        logitAdjustment = info.provenance.logitAdjustment
+        logitOffsets = logitAdjustment?.offsets
         activations = info.graph.tensors.enumerated().map { i, t in
             Activation(tensor: t.name, observedMin: observers[i].minValue, observedMax: observers[i].maxValue,
                        scale: info.activations[i]?.scale, zeroPoint: info.activations[i]?.zeroPoint)

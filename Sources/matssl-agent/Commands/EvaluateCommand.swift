@@ -43,6 +43,8 @@ struct EvaluateCommand: ParsableCommand {
             qk_set_num_threads(Int32(max(threads, 1)))
             let q = try QuantizedModelFile.load(path: model)
             let fp = try compare.map { try Checkpoint.loadSegmentationNet(path: $0) }
+            // The int8 model's class-weight correction, if any, is part of the network it came from.
+            if let fp { try q.info.provenance.logitAdjustment?.apply(to: fp) }
             let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp, augmentation: tta)
             m = r.metrics
             agreement = r.agreement

@@ -21,6 +21,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Crop size (multiple of 32).") var crop: Int = 256
     @Option(help: "Peak learning rate (AdamW, cosine).") var lr: Double = 1e-3
     @Option(help: "Warm-up steps.") var warmup: Int = 100
+    @Option(help: "Cross-entropy class weights: inverse-sqrt (rare classes up) or uniform.") var classWeighting: String = ClassWeighting.inverseSqrt.rawValue
     @Option(help: "Weight decay (AdamW, conv weights).") var weightDecay: Float = 1e-4
     @Option(help: "Class names, comma-separated, in label order.") var classes: String = ModelConfig.metalDAMClasses.joined(separator: ",")
     @Option(help: "Decoder widths at strides 16,8,4,2,1.") var decoderWidths: String = "128,64,32,16,8"
@@ -29,6 +30,9 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var common: TrainingRunOptions
 
     func validate() throws {
+        guard ClassWeighting(rawValue: classWeighting) != nil else {
+            throw ValidationError("--class-weighting must be one of \(ClassWeighting.allCases.map(\.rawValue).joined(separator: ", ")) (got \(classWeighting))")
+        }
         guard (0...1).contains(encoderLrFactor) else { throw ValidationError("--encoder-lr-factor must be in 0...1 (got \(encoderLrFactor))") }
     }
 
@@ -72,7 +76,8 @@ struct FinetuneCommand: ParsableCommand {
             state.provenance = ["images": images, "masks": masks, "init": self.`init` ?? "", "valList": valList ?? "",
                                 "val": val.sorted().joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
-                                "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)"]
+                                "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)",
+                                "classWeighting": classWeighting]
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,

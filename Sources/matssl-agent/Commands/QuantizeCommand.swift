@@ -29,6 +29,10 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Model name recorded in outputs.") var name = "model"
     @Option(help: "Model version recorded in outputs (default: date and time).") var modelVersion: String?
     @Option(help: "Write the calibration record (images, activation ranges) as JSON here.") var record: String?
+    @Option(help: ArgumentHelp("Strength of the class-weight correction folded into the classifier (0 none, 1 full).",
+                               discussion: "Fine-tuning with class weights w makes the network over-call rare classes; adding -τ·log w to the logits undoes it (area fractions)."))
+    var logitAdjustment: Float = 0
+    @Option(help: "Fine-tuning class weights, comma-separated, for checkpoints that do not record them.") var classWeights: String?
     @Option(help: "Compute threads.") var threads = 2
     @Option(help: "Output int8 model file.") var out: String
 
@@ -36,6 +40,11 @@ struct QuantizeCommand: ParsableCommand {
         let logger = Logger(label: "quantize")
         qk_set_num_threads(Int32(max(1, threads)))
         let net = try Checkpoint.loadSegmentationNet(path: model)
+        let adjustment = try logitAdjustment(for: net)
+        if let adjustment {
+            try adjustment.apply(to: net)
+            logger.info("logit adjustment τ=\(adjustment.tau): offsets \(adjustment.offsets.map { String(format: "%+.3f", $0) }.joined(separator: ","))")
+        }
         let include = try list.map { try DatasetLoader.readList($0) }
         let exclude = try excludeList.map { try DatasetLoader.readList($0) } ?? []
         var files = try DatasetLoader.imageFiles(in: calibration).filter {
@@ -69,7 +78,7 @@ struct QuantizeCommand: ParsableCommand {
             let prov = QuantizationProvenance(method: m, percentile: percentile,
                                               calibrationImages: files.map { ($0 as NSString).lastPathComponent },
                                               sourceCheckpoint: (model as NSString).lastPathComponent, sourceCheckpointSHA256: sha,
-                                              created: ISO8601DateFormatter().string(from: Date()))
+                                              created: ISO8601DateFormatter().string(from: Date()), logitAdjustment: adjustment)
             return try Quantizer.quantize(graph: graph, observers: observers, config: net.config, options: options, provenance: prov)
         }
 
@@ -122,6 +131,24 @@ struct QuantizeCommand: ParsableCommand {
             try CalibrationRecord(model: chosen, observers: observers).write(to: record)
             logger.info("wrote calibration record \(record)")
         }
+    }
+
+    /// The correction asked for by --logit-adjustment (nil for 0), with the class weights from
+    /// --class-weights or else the checkpoint's provenance.
+    func logitAdjustment(for net: SegmentationNet) throws -> LogitAdjustment? {
+        guard logitAdjustment != 0 else { return nil }
+        guard logitAdjustment.isFinite, (0...2).contains(logitAdjustment) else {
+            throw ValidationError("--logit-adjustment must be in 0...2 (got \(logitAdjustment))")
+        }
+        let k = net.numClasses
+        let text = try classWeights ?? Checkpoint.load(path: model).state.provenance["classWeights"]
+        guard let text else {
+            throw ValidationError("\(model) does not record its fine-tuning class weights (trained before they were recorded): pass --class-weights")
+        }
+        guard let w = ClassWeighting.parse(text, classes: k) else {
+            throw ValidationError("class weights '\(text)': need \(k) non-negative numbers, comma-separated")
+        }
+        return LogitAdjustment(tau: logitAdjustment, classWeights: w)
     }
 
     /// Least int8/fp32 pixel agreement a calibration method needs to be chosen by `--method auto`.

@@ -3,9 +3,10 @@ import MatSSLLite
 
 /// Quantizes a candidate with the calibration images and measures int8 models on the held-out set.
 enum CandidateEvaluator {
-    /// The candidate fp32 network → int8, with the same calibration method as the current model.
+    /// The candidate fp32 network → int8, with the same calibration method as the current model;
+    /// `logitAdjustment` is recorded (the caller has applied it to `net`).
     static func quantize(_ net: SegmentationNet, checkpointPath: String, calibrationPaths: [String], like current: QuantizedModelInfo,
-                         name: String, version: String, trainingData: [String: String], log: (String) -> Void) throws -> QuantizedModel {
+                         logitAdjustment: LogitAdjustment? = nil, name: String, version: String, trainingData: [String: String], log: (String) -> Void) throws -> QuantizedModel {
         var tensors: [Tensor] = []
         for path in calibrationPaths {
             do { tensors.append(QuantizeCommand.paddedTensor(try ImageDecoder.decode(path: path).0)) } catch {
@@ -25,7 +26,7 @@ enum CandidateEvaluator {
                                           calibrationImages: calibrationPaths.map { ($0 as NSString).lastPathComponent },
                                           sourceCheckpoint: "\(version).fp32.safetensors",
                                           sourceCheckpointSHA256: (try? SHA256.hex(fileAt: checkpointPath)) ?? "",
-                                          created: ISO8601DateFormatter().string(from: Date()))
+                                          created: ISO8601DateFormatter().string(from: Date()), logitAdjustment: logitAdjustment)
         return try Quantizer.quantize(graph: graph, observers: observers, config: net.config, options: options,
                                       provenance: prov, trainingData: trainingData)
     }

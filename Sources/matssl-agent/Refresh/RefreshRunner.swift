@@ -123,6 +123,7 @@ struct RefreshRunner {
         }
         let trainer = CandidateTrainer(config: config, workspace: ws, logger: logger)
         let candidateNet: SegmentationNet
+        var candidateClassWeights: [Float]?  // the candidate's fine-tuning class weights (nil: the base's classifier)
         if config.mode == "adabn" {
             guard !pool.isEmpty else { return try finish("rejected", ["the pool is empty: nothing to adapt to"]) }
             candidateNet = try trainer.adaBN(base: base, pool: pool, batches: config.adabnBatches)
@@ -159,7 +160,14 @@ struct RefreshRunner {
             try Checkpoint.exportWeights(from: ws.finetuneCheckpoint, to: ws.candidateCheckpoint)
             candidateNet = ft.net
             candidateNet.training = false
+            candidateClassWeights = ClassWeighting.parse(ft.state.provenance["classWeights"] ?? "", classes: candidateNet.numClasses)
         }
+
+        // The current model's class-weight correction carries over, with the candidate's own weights
+        // when it was fine-tuned; applied to the in-memory nets only (checkpoints stay as trained).
+        let currentAdjustment = currentQ.info.provenance.logitAdjustment
+        let candidateAdjustment = currentAdjustment.map { LogitAdjustment(tau: $0.tau, classWeights: candidateClassWeights ?? $0.classWeights) }
+        try candidateAdjustment?.apply(to: candidateNet)
 
         // Quantize the candidate; measure both models in int8 on the held-out split.
         var version = Self.timestamp()
@@ -169,12 +177,14 @@ struct RefreshRunner {
         pointer["refresh_mode"] = config.mode
         pointer["pool_images"] = "\(pool.count)"
         let candidateQ = try CandidateEvaluator.quantize(candidateNet, checkpointPath: ws.candidateCheckpoint, calibrationPaths: sets.calibrationPaths,
-                                                         like: currentQ.info, name: config.modelName, version: version, trainingData: pointer) {
+                                                         like: currentQ.info, logitAdjustment: candidateAdjustment,
+                                                         name: config.modelName, version: version, trainingData: pointer) {
             logger.warning("\($0)")
         }
         try QuantizedModelFile.save(candidateQ, to: ws.candidateModel)
         report.candidateVersion = version
         let baseNet = try Checkpoint.loadSegmentationNet(path: cur.fp32)
+        try currentAdjustment?.apply(to: baseNet)
         report.before = try CandidateEvaluator.score(currentQ, fp32: baseNet, images: sets.heldout)
         report.after = try CandidateEvaluator.score(candidateQ, fp32: candidateNet, images: sets.heldout)
         let gate = RefreshGate(maxClassDrop: config.maxClassDrop, minAgreement: config.minAgreement)
