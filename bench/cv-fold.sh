@@ -11,6 +11,10 @@
 # (files with -tail).
 # BATCH (8) and CROP (256) set the fine-tuning batch and crop side (same pixels per step: 2 × 512);
 # SEED (1) the fine-tuning seed (crop positions, augmentations, image order, decoder init).
+# CLASS_WEIGHTING (inverse-sqrt) the cross-entropy class weights (inverse-sqrt or uniform);
+# LOGIT_ADJUST (0) the quantizer's --logit-adjustment τ (class-weight correction, see docs/training.md),
+# CLASS_WEIGHTS its weights for checkpoints that do not record them; TAG (empty) is added to the
+# int8 and evaluation file names, so a finished run can be re-quantized another way beside the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -21,6 +25,10 @@ steps=${FINETUNE_STEPS:-1500}
 batch=${BATCH:-8}
 crop=${CROP:-256}
 seed=${SEED:-1}
+weighting=${CLASS_WEIGHTING:-inverse-sqrt}
+logit_adjust=${LOGIT_ADJUST:-0}
+tag=${TAG:-}
+weights_arg=(); [[ -n ${CLASS_WEIGHTS:-} ]] && weights_arg=(--class-weights "$CLASS_WEIGHTS")
 mkdir -p "$RUN_DIR"
 
 # finetune_stage NAME ARGS...: fine-tunes into $RUN_DIR/NAME.safetensors (resuming a partial run),
@@ -30,18 +38,18 @@ finetune_stage() {
   [[ -f $RUN_DIR/$name.done ]] && return
   local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
   "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --threads "$threads" "$@" "${resume[@]}"
+      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --class-weighting "$weighting" --threads "$threads" "$@" "${resume[@]}"
   date -u +%FT%TZ > "$RUN_DIR/$name.done"
 }
 
 # quantize_evaluate NAME SUFFIX: percentile int8 of NAME.safetensors, evaluated with flips TTA on
 # the held-out images into eval-int8-flips$SUFFIX.json.
 quantize_evaluate() {
-  local name=$1 suffix=$2
+  local name=$1 suffix=$2$tag
   "$bin" quantize --model "$RUN_DIR/$name.safetensors" --calibration "$data/images" --exclude-list "$VAL_LIST" \
-      --max-images 16 --method percentile --name cv --threads "$threads" --out "$RUN_DIR/$name.int8.safetensors" \
+      --max-images 16 --method percentile --logit-adjustment "$logit_adjust" "${weights_arg[@]}" --name cv --threads "$threads" --out "$RUN_DIR/$name$tag.int8.safetensors" \
       > "$RUN_DIR/quantize$suffix.txt"
-  "$bin" evaluate --model "$RUN_DIR/$name.int8.safetensors" --images "$data/images" --masks "$data/masks" \
+  "$bin" evaluate --model "$RUN_DIR/$name$tag.int8.safetensors" --images "$data/images" --masks "$data/masks" \
       --list "$VAL_LIST" --tta flips --threads "$threads" --json > "$RUN_DIR/eval-int8-flips$suffix.json"
   echo "cv-fold: $RUN_DIR/eval-int8-flips$suffix.json" >&2
 }

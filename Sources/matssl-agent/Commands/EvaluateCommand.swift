@@ -36,6 +36,7 @@ struct EvaluateCommand: ParsableCommand {
         let m: SegmentationMetrics
         let names: [String]
         var agreement: Double?
+        var fp32Metrics: SegmentationMetrics?  // the --compare network's, on the same images
         var fractionMAE: [Double]?
         var imageFractions: [Int8Evaluator.ImageFractions] = []
         let isInt8 = (try? SafeTensors.read(path: model))?.metadata["format"] == QuantizedModelFile.formatVersion
@@ -48,6 +49,7 @@ struct EvaluateCommand: ParsableCommand {
             let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp, augmentation: tta)
             m = r.metrics
             agreement = r.agreement
+            fp32Metrics = r.fp32Metrics
             fractionMAE = r.phaseFractionMAE
             imageFractions = r.imageFractions
             names = q.classNames
@@ -65,6 +67,11 @@ struct EvaluateCommand: ParsableCommand {
             obj["precision"] = isInt8 ? "int8" : "fp32"
             obj["tta"] = tta.rawValue
             if let a = agreement { obj["int8Fp32Agreement"] = a }
+            if let f = fp32Metrics {
+                obj["fp32MIoU"] = f.meanIoU()
+                if let p = f.paperMeanIoU { obj["fp32MIoUPaper"] = p }
+                obj["fp32PerClassIoU"] = Dictionary(uniqueKeysWithValues: zip(names, f.iou.map { $0 as Any? ?? NSNull() }))
+            }
             if let f = fractionMAE {
                 obj["phaseFractionMAE"] = Dictionary(uniqueKeysWithValues: zip(names, f))
                 obj["phaseFractionMAEMean"] = f.reduce(0, +) / Double(max(f.count, 1))
@@ -82,6 +89,11 @@ struct EvaluateCommand: ParsableCommand {
             if let p = m.paperMeanIoU { print(String(format: "mIoU (paper, classes 0,1,2,4) %.4f", p)) }
             print(String(format: "pixel accuracy %.4f", m.pixelAccuracy))
             if let a = agreement { print(String(format: "int8/fp32 pixel agreement %.4f", a)) }
+            if let f = fp32Metrics {
+                let per = f.iou.enumerated().map { "\(names[$0.offset]) " + ($0.element.map { String(format: "%.4f", $0) } ?? "n/a") }
+                print(String(format: "fp32 (--compare): mIoU (all classes) %.4f", f.meanIoU())
+                      + (f.paperMeanIoU.map { String(format: ", paper %.4f", $0) } ?? "") + "; IoU " + per.joined(separator: ", "))
+            }
             if let f = fractionMAE {
                 let per = zip(names, f).map { "\($0.0) " + String(format: "%.2f", $0.1 * 100) }
                 print("phase-fraction error vs ground truth (mean |Δ| per image, percentage points): " + per.joined(separator: ", "))
