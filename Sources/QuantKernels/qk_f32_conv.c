@@ -4,25 +4,25 @@
 #include <cblas.h>
 #include <string.h>
 
-/* Target floats of one im2col buffer: images are grouped until a group's columns reach this. */
-static size_t QK_COL_BUDGET = (size_t)1 << 21;
-
-size_t qk_f32_set_col_budget(size_t floats) {
-    size_t old = QK_COL_BUDGET;
-    QK_COL_BUDGET = floats ? floats : ((size_t)1 << 21);
-    return old;
-}
+/* Default target floats of one im2col buffer: images are grouped until a group's columns reach it. */
+#define QK_DEFAULT_COL_BUDGET ((size_t)1 << 21)
 
 void qk_conv_geom_finish(qk_conv_geom *g) {
     g->ho = (g->h + 2 * g->pad - g->kh) / g->stride + 1;
     g->wo = (g->w + 2 * g->pad - g->kw) / g->stride + 1;
+    g->threads = qk_f32_threads();
+    g->col_budget = QK_DEFAULT_COL_BUDGET;
+}
+
+static size_t col_budget(const qk_conv_geom *g) {
+    return g->col_budget ? g->col_budget : QK_DEFAULT_COL_BUDGET;
 }
 
 static int group_size(const qk_conv_geom *g) {
     /* Planes of >= 1024 outputs already make wide GEMMs: no grouping (avoids staging copies). */
     if ((size_t)g->ho * g->wo >= 1024) return 1;
     size_t per = (size_t)g->cin * g->kh * g->kw * g->ho * g->wo;
-    size_t gs = per ? QK_COL_BUDGET / per : 1;
+    size_t gs = per ? col_budget(g) / per : 1;
     if (gs < 1) gs = 1;
     if (gs > (size_t)g->n) gs = (size_t)g->n;
     return (int)gs;
@@ -97,8 +97,8 @@ void qk_f32_col2im_add(const float *col, const qk_conv_geom *g, float *dx, int l
 /* Output rows per chunk when one image's columns exceed the budget (0 = no row chunking). */
 static int row_chunk(const qk_conv_geom *g) {
     size_t per = (size_t)g->cin * g->kh * g->kw * g->ho * g->wo;
-    if (per <= QK_COL_BUDGET || is_pointwise(g)) return 0;
-    size_t rows = QK_COL_BUDGET / ((size_t)g->cin * g->kh * g->kw * g->wo);
+    if (per <= col_budget(g) || is_pointwise(g)) return 0;
+    size_t rows = col_budget(g) / ((size_t)g->cin * g->kh * g->kw * g->wo);
     if (rows < 1) rows = 1;
     return (int)rows;
 }
@@ -216,9 +216,10 @@ static void backward_serial(const qk_conv_geom *g, const float *x, const float *
 }
 
 /* Batch-parallel wrappers: each kernel thread runs the serial path on a slice of the images with
- * its own workspace; weight/bias gradients of threads > 0 go to private buffers summed at the end. */
+ * its own workspace; weight/bias gradients of threads > 0 go to private buffers summed at the end.
+ * The thread count is the geometry's, the same for workspace sizing and execution. */
 static int conv_threads(const qk_conv_geom *g) {
-    int t = qk_f32_threads();
+    int t = g->threads < 1 ? 1 : (g->threads > 16 ? 16 : g->threads);
     return t > g->n ? g->n : t;
 }
 
@@ -240,7 +241,8 @@ typedef struct {
     size_t per_ws, wcount; int t;
 } conv_ctx;
 
-/* Worker `tid` of t handles images [n·tid/t, n·(tid+1)/t) (at most ceil(n/t), as the workspace assumes). */
+/* Worker `tid` of t (qk_parallel_run: range [tid, tid + 1)) handles images [n·tid/t, n·(tid+1)/t)
+ * (at most ceil(n/t), as the workspace assumes). */
 static void conv_fwd_range(void *vc, int i0, int i1, int tid_unused) {
     conv_ctx *c = (conv_ctx *)vc;
     (void)i1; (void)tid_unused;
@@ -273,7 +275,7 @@ void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w
     int t = conv_threads(g);
     if (t <= 1) { forward_serial(g, x, w, bias, y, ws); return; }
     conv_ctx c = { g, x, w, bias, NULL, y, NULL, NULL, NULL, ws, slice_ws(g, t), 0, t };
-    qk_parallel_for(t, 1, conv_fwd_range, &c);
+    qk_parallel_run(t, conv_fwd_range, &c);
 }
 
 void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *w, const float *dy,
@@ -282,7 +284,7 @@ void qk_f32_conv2d_backward(const qk_conv_geom *g, const float *x, const float *
     if (t <= 1) { backward_serial(g, x, w, dy, dx, dw, db, ws); return; }
     size_t wn = (size_t)g->cout * g->cin * g->kh * g->kw;
     conv_ctx c = { g, x, w, NULL, dy, NULL, dx, dw, db, ws, slice_ws(g, t), wn + g->cout, t };
-    qk_parallel_for(t, 1, conv_bwd_range, &c);
+    qk_parallel_run(t, conv_bwd_range, &c);
     for (int i = 1; i < t; i++) {
         const float *priv = ws + (size_t)t * c.per_ws + (size_t)(i - 1) * c.wcount;
         for (size_t k = 0; k < wn; k++) dw[k] += priv[k];

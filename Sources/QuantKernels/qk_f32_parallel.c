@@ -5,11 +5,9 @@
 #include <pthread.h>
 
 static int qk_threads = 1;
-static _Thread_local int qk_threads_here = 0; /* 0: use qk_threads */
 
 void qk_f32_set_threads(int n) { qk_threads = n < 1 ? 1 : (n > 16 ? 16 : n); }
-void qk_f32_set_threads_local(int n) { qk_threads_here = n < 1 ? 0 : (n > 16 ? 16 : n); }
-int qk_f32_threads(void) { return qk_threads_here > 0 ? qk_threads_here : qk_threads; }
+int qk_f32_threads(void) { return qk_threads; }
 
 typedef struct { qk_range_fn fn; void *ctx; int begin, end, tid; } qk_job;
 
@@ -19,10 +17,9 @@ static void *qk_run(void *arg) {
     return NULL;
 }
 
-void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx) {
-    int t = qk_f32_threads();
-    if (min_chunk < 1) min_chunk = 1;
-    if (t > n / min_chunk) t = n / min_chunk;
+/* Splits [0, n) into t contiguous ranges run on t threads (t clamped to 1...16). */
+static void run_split(int n, int t, qk_range_fn fn, void *ctx) {
+    if (t > 16) t = 16;
     if (t <= 1) { fn(ctx, 0, n, 0); return; }
     qk_job jobs[16];
     pthread_t th[16];
@@ -38,4 +35,16 @@ void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx) {
         if (started[i]) pthread_join(th[i], NULL);
         else qk_run(&jobs[i]); /* could not start a thread: run inline */
     }
+}
+
+void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx) {
+    int t = qk_f32_threads();
+    if (min_chunk < 1) min_chunk = 1;
+    if (t > n / min_chunk) t = n / min_chunk;
+    run_split(n, t, fn, ctx);
+}
+
+void qk_parallel_run(int t, qk_range_fn fn, void *ctx) {
+    if (t < 1) return;
+    run_split(t, t, fn, ctx);
 }

@@ -23,7 +23,7 @@ public final class Conv2D {
 
     func geometry(_ x: Tensor) -> qk_conv_geom {
         var g = qk_conv_geom(n: Int32(x.n), cin: Int32(cin), h: Int32(x.h), w: Int32(x.w), cout: Int32(cout),
-                             kh: Int32(kernel), kw: Int32(kernel), stride: Int32(stride), pad: Int32(pad), ho: 0, wo: 0)
+                             kh: Int32(kernel), kw: Int32(kernel), stride: Int32(stride), pad: Int32(pad), ho: 0, wo: 0, threads: 0, col_budget: 0)
         qk_conv_geom_finish(&g)
         return g
     }

@@ -53,7 +53,7 @@ public final class FloatGraphRunner {
         case .conv(let c):
             let x = values[c.input]!
             var g = qk_conv_geom(n: Int32(x.n), cin: Int32(c.cin), h: Int32(x.h), w: Int32(x.w), cout: Int32(c.cout),
-                                 kh: Int32(c.kernel), kw: Int32(c.kernel), stride: Int32(c.stride), pad: Int32(c.pad), ho: 0, wo: 0)
+                                 kh: Int32(c.kernel), kw: Int32(c.kernel), stride: Int32(c.stride), pad: Int32(c.pad), ho: 0, wo: 0, threads: 0, col_budget: 0)
             qk_conv_geom_finish(&g)
             let y = Tensor([x.n, c.cout, Int(g.ho), Int(g.wo)])
             let ws = workspace.buffer(qk_conv_workspace_floats(&g))

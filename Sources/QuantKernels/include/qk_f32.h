@@ -13,14 +13,12 @@ extern "C" {
 typedef void (*qk_range_fn)(void *ctx, int begin, int end, int tid);
 /** Threads the fp32 kernels split work over (default 1). Keep OpenBLAS at 1 thread when > 1. */
 void qk_f32_set_threads(int n);
-/** The kernel thread count for calls made on the calling thread only (n = 0: follow
- *  qk_f32_set_threads again). Tests use it, so that running in parallel they never change the
- *  count under another thread's kernels (a conv's workspace is sized for the count it runs with). */
-void qk_f32_set_threads_local(int n);
-/** The count kernels called from this thread use: the thread's own if set, else the process's. */
+/** The kernel thread count set by qk_f32_set_threads. */
 int qk_f32_threads(void);
 /** Splits [0, n) into contiguous ranges (at least min_chunk items each) over the kernel threads. */
 void qk_parallel_for(int n, int min_chunk, qk_range_fn fn, void *ctx);
+/** Runs fn(ctx, i, i + 1, i) for i in [0, t) on t threads (t ≤ 16; the caller has decided t). */
+void qk_parallel_run(int t, qk_range_fn fn, void *ctx);
 
 /** Geometry of a 2-D convolution (square stride/pad, no dilation, no groups). */
 typedef struct {
@@ -28,16 +26,19 @@ typedef struct {
     int cout, kh, kw;        /* weight [cout, cin, kh, kw] */
     int stride, pad;
     int ho, wo;              /* output [n, cout, ho, wo]; ho = (h + 2 pad - kh) / stride + 1 */
+    /* How the conv runs, fixed with the geometry so that workspace sizing and execution cannot
+     * disagree whatever other threads change meanwhile: */
+    int threads;             /* kernel threads (slices of the batch), ≥ 1 */
+    size_t col_budget;       /* im2col buffer target in floats: images are grouped up to it; an
+                              * image whose columns exceed it runs in output-row chunks */
 } qk_conv_geom;
 
-/** Fills ho/wo from the other fields. */
+/** Fills ho/wo from the other fields, threads from qk_f32_threads() and col_budget with the
+ *  default (2 Mi floats). Callers may change threads/col_budget afterwards (tests use small
+ *  budgets and fixed thread counts), before sizing the workspace. */
 void qk_conv_geom_finish(qk_conv_geom *g);
-/** Sets the im2col budget in floats (0 = default 2 Mi); returns the old one. Images are grouped
- * up to the budget; an image whose columns exceed it is processed in output-row chunks.
- * Not thread-safe: set once at start-up (tests use small budgets to exercise every path). */
-size_t qk_f32_set_col_budget(size_t floats);
-/** Floats of workspace the conv functions need (im2col buffer + batch-group staging, per kernel
- * thread, plus private weight-gradient buffers). */
+/** Floats of workspace the conv functions need for g (im2col buffer + batch-group staging, per
+ * kernel thread, plus private weight-gradient buffers). */
 size_t qk_conv_workspace_floats(const qk_conv_geom *g);
 
 /** im2col of one image: x [cin,h,w] -> col [cin*kh*kw, ho*wo] (row stride ld). */
