@@ -241,33 +241,39 @@ typedef struct {
     size_t per_ws, wcount; int t;
 } conv_ctx;
 
-/* Worker `tid` of t (qk_parallel_run: range [tid, tid + 1)) handles images [n·tid/t, n·(tid+1)/t)
- * (at most ceil(n/t), as the workspace assumes). */
-static void conv_fwd_range(void *vc, int i0, int i1, int tid_unused) {
-    conv_ctx *c = (conv_ctx *)vc;
-    (void)i1; (void)tid_unused;
-    int tid = i0, b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
+/* Slice `tid` of t handles images [n·tid/t, n·(tid+1)/t) (at most ceil(n/t), as the workspace
+ * assumes) with workspace slice tid. A worker runs the slices [i0, i1) it is given (one each under
+ * qk_parallel_run). */
+static void conv_fwd_slice(conv_ctx *c, int tid) {
+    int b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
     if (e <= b) return;
     qk_conv_geom s = *c->g; s.n = e - b;
     size_t xs = (size_t)s.cin * s.h * s.w, ys = (size_t)s.cout * s.ho * s.wo;
     forward_serial(&s, c->x + b * xs, c->w, c->bias, c->y + b * ys, c->ws + tid * c->per_ws);
 }
 
-static void conv_bwd_range(void *vc, int i0, int i1, int tid_unused) {
-    conv_ctx *c = (conv_ctx *)vc;
-    (void)i1; (void)tid_unused;
-    int tid = i0, b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
-    float *priv0 = c->ws + (size_t)c->t * c->per_ws + (size_t)(tid - 1) * c->wcount;
-    if (tid > 0) memset(priv0, 0, sizeof(float) * c->wcount);
+static void conv_fwd_range(void *vc, int i0, int i1, int worker_unused) {
+    (void)worker_unused;
+    for (int tid = i0; tid < i1; tid++) conv_fwd_slice((conv_ctx *)vc, tid);
+}
+
+static void conv_bwd_slice(conv_ctx *c, int tid) {
+    int b = (int)((long long)c->g->n * tid / c->t), e = (int)((long long)c->g->n * (tid + 1) / c->t);
+    float *priv = c->ws + (size_t)c->t * c->per_ws + (size_t)(tid - 1) * c->wcount;
+    if (tid > 0) memset(priv, 0, sizeof(float) * c->wcount);
     if (e <= b) return;
     qk_conv_geom s = *c->g; s.n = e - b;
     size_t xs = (size_t)s.cin * s.h * s.w, ys = (size_t)s.cout * s.ho * s.wo;
-    float *priv = c->ws + (size_t)c->t * c->per_ws + (size_t)(tid - 1) * c->wcount;
     float *dw = c->dw, *db = c->db;
     if (tid > 0) {
         dw = priv; db = c->db ? priv + (c->wcount - s.cout) : NULL;
     }
     backward_serial(&s, c->x + b * xs, c->w, c->dy + b * ys, c->dx ? c->dx + b * xs : NULL, dw, db, c->ws + tid * c->per_ws);
+}
+
+static void conv_bwd_range(void *vc, int i0, int i1, int worker_unused) {
+    (void)worker_unused;
+    for (int tid = i0; tid < i1; tid++) conv_bwd_slice((conv_ctx *)vc, tid);
 }
 
 void qk_f32_conv2d_forward(const qk_conv_geom *g, const float *x, const float *w, const float *bias,
