@@ -111,7 +111,7 @@ import QuantKernels
         let folded = Dictionary(uniqueKeysWithValues: net.foldedConvs().map { ($0.name, $0) })
         func conv(_ f: FoldedConv, _ t: Tensor) -> Tensor {
             var g = qk_conv_geom(n: 1, cin: Int32(f.cin), h: Int32(t.h), w: Int32(t.w), cout: Int32(f.cout), kh: Int32(f.kernel), kw: Int32(f.kernel),
-                                 stride: Int32(f.stride), pad: Int32(f.pad), ho: 0, wo: 0)
+                                 stride: Int32(f.stride), pad: Int32(f.pad), ho: 0, wo: 0, threads: 0, col_budget: 0)
             qk_conv_geom_finish(&g)
             let y = Tensor([1, f.cout, Int(g.ho), Int(g.wo)])
             qk_f32_conv2d_forward_ref(&g, t.data, f.weight, f.bias, y.data)
