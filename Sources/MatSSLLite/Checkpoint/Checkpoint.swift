@@ -107,9 +107,13 @@ public enum Checkpoint {
 
     /// Builds the segmentation network stored in a checkpoint (eval mode), loading all tensors strictly.
     public static func loadSegmentationNet(path: String) throws -> SegmentationNet {
-        let ck = try load(path: path)
+        try segmentationNet(from: load(path: path))
+    }
+
+    /// The segmentation network of an already loaded checkpoint (eval mode), all tensors strictly.
+    public static func segmentationNet(from ck: Loaded) throws -> SegmentationNet {
         guard ck.config.classNames.count >= 2 else {
-            throw CheckpointError.mismatch(path: path, reason: "not a segmentation checkpoint (no classes)")
+            throw CheckpointError.mismatch(path: ck.path, reason: "not a segmentation checkpoint (no classes)")
         }
         let net = try SegmentationNet(config: ck.config)
         try restore(ck, into: net.store, strict: true)

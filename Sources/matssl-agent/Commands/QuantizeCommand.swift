@@ -39,8 +39,9 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "quantize")
         qk_set_num_threads(Int32(max(1, threads)))
-        let net = try Checkpoint.loadSegmentationNet(path: model)
-        let adjustment = try logitAdjustment(for: net)
+        let checkpoint = try Checkpoint.load(path: model)
+        let net = try Checkpoint.segmentationNet(from: checkpoint)
+        let adjustment = try logitAdjustment(for: net, recorded: checkpoint.state.provenance["classWeights"])
         if let adjustment {
             try adjustment.apply(to: net)
             logger.info("logit adjustment τ=\(adjustment.tau): offsets \(adjustment.offsets.map { String(format: "%+.3f", $0) }.joined(separator: ","))")
@@ -134,15 +135,14 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     /// The correction asked for by --logit-adjustment (nil for 0), with the class weights from
-    /// --class-weights or else the checkpoint's provenance.
-    func logitAdjustment(for net: SegmentationNet) throws -> LogitAdjustment? {
+    /// --class-weights or else those the checkpoint recorded (`recorded`).
+    func logitAdjustment(for net: SegmentationNet, recorded: String?) throws -> LogitAdjustment? {
         guard logitAdjustment != 0 else { return nil }
         guard logitAdjustment.isFinite, (0...2).contains(logitAdjustment) else {
             throw ValidationError("--logit-adjustment must be in 0...2 (got \(logitAdjustment))")
         }
         let k = net.numClasses
-        let text = try classWeights ?? Checkpoint.load(path: model).state.provenance["classWeights"]
-        guard let text else {
+        guard let text = classWeights ?? recorded else {
             throw ValidationError("\(model) does not record its fine-tuning class weights (trained before they were recorded): pass --class-weights")
         }
         guard let w = ClassWeighting.parse(text, classes: k) else {
