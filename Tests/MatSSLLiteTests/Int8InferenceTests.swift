@@ -3,8 +3,8 @@ import Foundation
 import Testing
 
 /// Quantizes the small test net with one calibration image.
-func makeTestInt8Model(method: CalibrationMethod = .percentile) throws -> (SegmentationNet, QuantizedModel) {
-    let net = try makeTestSegmentationNet()
+func makeTestInt8Model(method: CalibrationMethod = .percentile, seed: UInt64 = 7) throws -> (SegmentationNet, QuantizedModel) {
+    let net = try makeTestSegmentationNet(seed: seed)
     var options = Quantizer.Options()
     options.method = method
     let provenance = QuantizationProvenance(method: method, percentile: options.percentile, calibrationImages: ["synthetic"],

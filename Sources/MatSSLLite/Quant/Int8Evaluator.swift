@@ -34,10 +34,12 @@ public enum Int8Evaluator {
 
     /// - Parameter fp32: the fp32 network, to measure agreement and report its metrics beside.
     /// - Parameter augmentation: test-time augmentation, for the int8 model and the fp32 net alike.
+    /// - Parameter ensemble: more int8 models whose logits are summed with `model`'s (the metrics are
+    ///   the ensemble's; the fp32 comparison stays with `model`'s network).
     public static func evaluate(_ model: QuantizedModel, images: [TrainImage], fp32: SegmentationNet? = nil,
-                                augmentation: TestTimeAugmentation = .none,
+                                augmentation: TestTimeAugmentation = .none, ensemble: [QuantizedModel] = [],
                                 log: (String) -> Void = { _ in }) throws -> Result {
-        let seg = TiledSegmenter(model: model, augmentation: augmentation)
+        let seg = try TiledSegmenter(ensemble: [model] + ensemble, augmentation: augmentation)
         var m = SegmentationMetrics(classes: model.classNames.count)
         var fm = fp32.map { SegmentationMetrics(classes: $0.numClasses) }
         var same = 0, total = 0

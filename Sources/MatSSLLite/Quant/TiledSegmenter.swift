@@ -6,8 +6,13 @@ import Foundation
 /// whole-image pass — the tiled result equals the whole-image result bit for bit (no seams).
 /// Input rows are read once, in order, and held only while a band of tiles needs them.
 public final class TiledSegmenter {
+    /// The first (or only) model: its class names, tiling and halo defaults apply.
     public let model: QuantizedModel
     public let runner: Int8GraphRunner
+    /// Every model whose logits are summed per pixel (`[model]` unless an ensemble was given), and
+    /// their runners, in the same order.
+    public let members: [QuantizedModel]
+    let runners: [Int8GraphRunner]
     /// Maximum pixels of one tile including its halo (bounds activation memory).
     public let tilePixelBudget: Int
     /// Halo in pixels on each side (a multiple of 32, ≥ the receptive radius unless overridden).
@@ -17,11 +22,27 @@ public final class TiledSegmenter {
     /// receptive field on every side), so the tiled result still equals the whole-image result.
     public var augmentation: TestTimeAugmentation
 
-    public init(model: QuantizedModel, tilePixelBudget: Int? = nil, halo: Int? = nil, augmentation: TestTimeAugmentation = .none) {
-        self.model = model
-        runner = Int8GraphRunner(model: model)
-        self.tilePixelBudget = tilePixelBudget ?? model.info.tilePixelBudget
-        self.halo = halo ?? model.info.halo
+    public convenience init(model: QuantizedModel, tilePixelBudget: Int? = nil, halo: Int? = nil,
+                            augmentation: TestTimeAugmentation = .none) {
+        // Cannot throw: one model is never empty nor disagrees with itself.
+        try! self.init(ensemble: [model], tilePixelBudget: tilePixelBudget, halo: halo, augmentation: augmentation)
+    }
+
+    /// An ensemble: the logits of every model (and every augmented view) are summed before the
+    /// argmax. The models must share their class names; the halo defaults to the largest.
+    public init(ensemble models: [QuantizedModel], tilePixelBudget: Int? = nil, halo: Int? = nil,
+                augmentation: TestTimeAugmentation = .none) throws {
+        guard let first = models.first else { throw ModelError.invalidConfig("ensemble: no model") }
+        for m in models.dropFirst() where m.classNames != first.classNames {
+            throw ModelError.invalidConfig("ensemble: \(m.info.name) \(m.info.version) has classes \(m.classNames), "
+                                           + "\(first.info.name) \(first.info.version) has \(first.classNames)")
+        }
+        model = first
+        members = models
+        runners = models.map { Int8GraphRunner(model: $0) }
+        runner = runners[0]
+        self.tilePixelBudget = tilePixelBudget ?? first.info.tilePixelBudget
+        self.halo = halo ?? models.map(\.info.halo).max()!
         self.augmentation = augmentation
     }
 
@@ -107,7 +128,7 @@ public final class TiledSegmenter {
                     let base = (inTop - windowStart + r) * wp
                     tile.append(contentsOf: window[(base + inLeft)..<(base + inRight)])
                 }
-                if augmentation != .none {
+                if augmentation != .none || runners.count > 1 {
                     let core = CoreRegion(top: y0 - inTop, left: x0 - inLeft, height: min(y1, height) - y0,
                                           width: min(x1, width) - x0)
                     let coreLabels = try augmentedCore(tile: tile, height: th, width: tw, core: core)
@@ -154,40 +175,18 @@ public final class TiledSegmenter {
     /// The part of a tile whose labels are kept (tile coordinates; clipped to the real image).
     struct CoreRegion { var top: Int, left: Int, height: Int, width: Int }
 
-    /// Test-time augmentation of one tile: the logits of every view, mapped back to the tile's own
-    /// orientation, are summed (views in a fixed order, so the sum is deterministic) over the core
-    /// only, then argmax (ties go to the lower class id). Memory: core × classes floats.
+    /// Test-time augmentation (and ensembling) of one tile: the logits of every view of every member,
+    /// mapped back to the tile's own orientation, are summed (members and views in a fixed order, so
+    /// the sum is deterministic) over the core only, then argmax (ties go to the lower class id).
+    /// Memory: core × classes floats.
     /// - Returns: `[core.height, core.width]` class ids.
     func augmentedCore(tile: [UInt8], height th: Int, width tw: Int, core: CoreRegion) throws -> [UInt8] {
         let k = model.classNames.count
         guard core.height > 0, core.width > 0 else { return [] }
         var sum = [Float](repeating: 0, count: core.height * core.width * k)
-        for t in augmentation.transforms {
-            let (vh, vw) = t.outputSize(height: th, width: tw)
-            let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
-            try view.withUnsafeBufferPointer { v in
-                try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
-                    sum.withUnsafeMutableBufferPointer { acc in
-                        let a = acc.baseAddress!, l = logits.baseAddress!
-                        for r in 0..<rows {
-                            // The view's row is a line in the tile: keep the part inside the core.
-                            let m = t.rowMap(row0 + r, height: th, width: tw)
-                            let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
-                            let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
-                            let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
-                            let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
-                            guard lo < hi else { continue }
-                            var o = ((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k
-                            let step = (m.dy * core.width + m.dx) * k
-                            var i = (r * vw + lo) * k
-                            for _ in lo..<hi {
-                                for c in 0..<k { a[o + c] += l[i + c] }
-                                o += step
-                                i += k
-                            }
-                        }
-                    }
-                }
+        for runner in runners {
+            for t in augmentation.transforms {
+                try addLogits(runner, view: t, tile: tile, height: th, width: tw, core: core, into: &sum)
             }
         }
         var out = [UInt8](repeating: 0, count: core.height * core.width)
@@ -195,5 +194,38 @@ public final class TiledSegmenter {
             out.withUnsafeMutableBufferPointer { ClassArgmax.fill(s, pixels: core.height * core.width, classes: k, into: $0) }
         }
         return out
+    }
+
+    /// Adds one member's logits for one view of the tile to `sum` (`[core.height, core.width, classes]`),
+    /// mapped back to the tile's orientation, core pixels only.
+    private func addLogits(_ runner: Int8GraphRunner, view t: DihedralTransform, tile: [UInt8], height th: Int,
+                           width tw: Int, core: CoreRegion, into sum: inout [Float]) throws {
+        let k = model.classNames.count
+        let (vh, vw) = t.outputSize(height: th, width: tw)
+        let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
+        try view.withUnsafeBufferPointer { v in
+            try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
+                sum.withUnsafeMutableBufferPointer { acc in
+                    let a = acc.baseAddress!, l = logits.baseAddress!
+                    for r in 0..<rows {
+                        // The view's row is a line in the tile: keep the part inside the core.
+                        let m = t.rowMap(row0 + r, height: th, width: tw)
+                        let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
+                        let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
+                        let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
+                        let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
+                        guard lo < hi else { continue }
+                        var o = ((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k
+                        let step = (m.dy * core.width + m.dx) * k
+                        var i = (r * vw + lo) * k
+                        for _ in lo..<hi {
+                            for c in 0..<k { a[o + c] += l[i + c] }
+                            o += step
+                            i += k
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Fine-tuned fp32 checkpoint or int8 model file.") var model: String
     @Option(help: "With an int8 model: the fp32 checkpoint to measure pixel agreement against.") var compare: String?
+    @Option(name: .customLong("ensemble-with"),
+            help: "With an int8 model: another int8 model whose logits are summed with it (repeatable; an ensemble).")
+    var ensembleWith: [String] = []
     @Option(help: "Directory of images.") var images: String
     @Option(help: "Directory of masks (X.png).") var masks: String
     @Option(help: "Only the images listed in this file.") var list: String?
@@ -46,7 +49,8 @@ struct EvaluateCommand: ParsableCommand {
             let fp = try compare.map { try Checkpoint.loadSegmentationNet(path: $0) }
             // The int8 model's class-weight correction, if any, is part of the network it came from.
             if let fp { try q.info.provenance.logitAdjustment?.apply(to: fp) }
-            let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp, augmentation: tta)
+            let others = try ensembleWith.map { try QuantizedModelFile.load(path: $0) }
+            let r = try Int8Evaluator.evaluate(q, images: imgs, fp32: fp, augmentation: tta, ensemble: others)
             m = r.metrics
             agreement = r.agreement
             fp32Metrics = r.fp32Metrics
@@ -54,6 +58,7 @@ struct EvaluateCommand: ParsableCommand {
             imageFractions = r.imageFractions
             names = q.classNames
         } else {
+            guard ensembleWith.isEmpty else { throw ValidationError("--ensemble-with needs an int8 --model") }
             let net = try Checkpoint.loadSegmentationNet(path: model)
             m = try Segmenter.evaluate(net, images: imgs, augmentation: tta)
             names = net.config.classNames
@@ -66,6 +71,7 @@ struct EvaluateCommand: ParsableCommand {
             if let p = m.paperMeanIoU { obj["mIoUPaper"] = p }
             obj["precision"] = isInt8 ? "int8" : "fp32"
             obj["tta"] = tta.rawValue
+            if !ensembleWith.isEmpty { obj["ensembleWith"] = ensembleWith }
             if let a = agreement { obj["int8Fp32Agreement"] = a }
             if let f = fp32Metrics {
                 obj["fp32MIoU"] = f.meanIoU()
