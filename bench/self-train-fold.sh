@@ -7,6 +7,7 @@
 #   RUN_DIR=runs/st-b bench/self-train-fold.sh
 # The data folder it builds ($RUN_DIR/data) holds only symbolic links and the pseudo-label masks.
 # Other variables as bench/cv-fold.sh (LOGIT_ADJUST, SEED, THREADS, AGENT_BIN, ...). Resumable.
+# Session 7: with the seed-1 fold models as teachers, rejected (docs/training.md, "Self-training").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${DATA:-../shared/data}/metaldam
