@@ -9,9 +9,7 @@ public final class TiledSegmenter {
     /// The first (or only) model: its class names, tiling and halo defaults apply.
     public let model: QuantizedModel
     public let runner: Int8GraphRunner
-    /// Every model whose logits are summed per pixel (`[model]` unless an ensemble was given), and
-    /// their runners, in the same order.
-    public let members: [QuantizedModel]
+    /// One runner per model whose logits are summed per pixel (just `runner` unless an ensemble was given).
     let runners: [Int8GraphRunner]
     /// Maximum pixels of one tile including its halo (bounds activation memory).
     public let tilePixelBudget: Int
@@ -38,7 +36,6 @@ public final class TiledSegmenter {
                                            + "\(first.info.name) \(first.info.version) has \(first.classNames)")
         }
         model = first
-        members = models
         runners = models.map { Int8GraphRunner(model: $0) }
         runner = runners[0]
         self.tilePixelBudget = tilePixelBudget ?? first.info.tilePixelBudget
