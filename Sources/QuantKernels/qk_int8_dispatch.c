@@ -204,11 +204,10 @@ typedef struct {
     qk_int8_rows_fn fn;
 } qk_job;
 
-static void qk_job_run(void *ctx, int tid, int nth) {
+/* Output rows [y0, y1) of all images (row r = image * oh + oy). */
+static void qk_job_rows(void *ctx, long y0, long y1) {
     qk_job *j = ctx;
-    int rows = j->cx.p->n * j->cx.oh;
-    int y0 = (int)((long long)rows * tid / nth), y1 = (int)((long long)rows * (tid + 1) / nth);
-    if (y1 > y0) j->fn(&j->cx, y0, y1);
+    j->fn(&j->cx, (int)y0, (int)y1);
 }
 
 static int qk_check(const qk_conv_params *p, const qk_packed_weights *pw, const void *in, const void *out) {
@@ -279,7 +278,7 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     int status = QK_OK;
     cx->status = &status;
     job.fn = qk_tier_fn(tier);
-    qk_pool_run(qk_job_run, &job, g_threads);
+    qk_pool_for((long)p->n * cx->oh, 0, qk_job_rows, &job, g_threads);
     free(beff); free(m); free(fb);
     return status;
 }

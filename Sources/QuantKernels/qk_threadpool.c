@@ -1,7 +1,9 @@
 /* Persistent pthread pool: workers wait for a new generation number, run their share, and the
- * last one to finish wakes the caller. */
+ * last one to finish wakes the caller. qk_pool_for adds a dynamic schedule on top (threads claim
+ * chunks from a shared counter). */
 #include "qk_threadpool.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #define QK_POOL_MAX 64
@@ -91,4 +93,39 @@ void qk_pool_run(qk_pool_fn fn, void *ctx, int max_threads) {
     while (g_pending > 0) pthread_cond_wait(&g_done, &g_mu);
     pthread_mutex_unlock(&g_mu);
     pthread_mutex_unlock(&g_call);
+}
+
+/* Chunks per thread when qk_pool_for picks the chunk size: enough that a thread running at half
+ * speed costs little, few enough that per-chunk setup (row caches, tile configuration) stays small. */
+#define QK_POOL_CHUNKS_PER_THREAD 4
+
+typedef struct {
+    qk_pool_range_fn body;
+    void *ctx;
+    long n, chunk;
+    atomic_long next; /* first item not yet claimed */
+} qk_for_job;
+
+static void qk_for_run(void *c, int tid, int nth) {
+    (void)tid; (void)nth;
+    qk_for_job *j = c;
+    for (;;) {
+        long a = atomic_fetch_add_explicit(&j->next, j->chunk, memory_order_relaxed);
+        if (a >= j->n) return;
+        long b = a + j->chunk < j->n ? a + j->chunk : j->n;
+        j->body(j->ctx, a, b);
+    }
+}
+
+void qk_pool_for(long n, long chunk, qk_pool_range_fn body, void *ctx, int max_threads) {
+    if (n <= 0) return;
+    int nth = qk_pool_threads();
+    if (max_threads < nth) nth = max_threads;
+    if (nth <= 1 || n == 1) { body(ctx, 0, n); return; }
+    if (chunk <= 0) {
+        long parts = (long)nth * QK_POOL_CHUNKS_PER_THREAD;
+        chunk = (n + parts - 1) / parts;
+    }
+    qk_for_job j = { body, ctx, n, chunk, 0 };
+    qk_pool_run(qk_for_run, &j, nth);
 }

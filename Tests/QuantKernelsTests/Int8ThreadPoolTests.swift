@@ -53,4 +53,28 @@ struct Int8ThreadPoolTests {
         qk_set_num_threads(1000)
         #expect(qk_get_num_threads() == 64)
     }
+
+    /// The dynamic schedule covers every item exactly once, whatever the item count, chunk size and
+    /// pool size (chunk 0 = the pool's choice; chunks larger than the range; one item).
+    @Test func poolForCoversEveryItemOnce() {
+        let saved = qk_get_num_threads()
+        defer { qk_set_num_threads(saved) }
+        for threads in [1, 2, 3] {
+            qk_set_num_threads(Int32(threads))
+            for n in [1, 2, 7, 64, 1001] {
+                for chunk in [0, 1, 3, 5000] {
+                    var hits = [Int32](repeating: 0, count: n)
+                    hits.withUnsafeMutableBufferPointer { buf in
+                        qk_pool_for(n, chunk, { ctx, begin, end in
+                            let p = ctx!.assumingMemoryBound(to: Int32.self)
+                            // Items are disjoint when the schedule is right; a range claimed twice
+                            // (or never) shows as a count other than 1.
+                            for i in Int(begin)..<Int(end) { p[i] += 1 }
+                        }, buf.baseAddress, Int32(threads))
+                    }
+                    #expect(hits.allSatisfy { $0 == 1 }, "threads \(threads) n \(n) chunk \(chunk)")
+                }
+            }
+        }
+    }
 }

@@ -18,6 +18,15 @@ int qk_pool_threads(void);
  *  returns when all are done. The calling thread runs tid 0. */
 void qk_pool_run(qk_pool_fn fn, void *ctx, int max_threads);
 
+/** A range body: does items [begin, end) of the work described by ctx. */
+typedef void (*qk_pool_range_fn)(void *ctx, long begin, long end);
+/** Parallel for over items [0, n) with a dynamic schedule: the pool's threads (at most
+ *  max_threads) claim chunks of `chunk` items in order until none is left, so a thread slowed by
+ *  other load on its core takes fewer chunks instead of holding up the rest. chunk <= 0: about
+ *  four chunks per thread. With one thread (or a busy pool) body(ctx, 0, n) runs on the caller.
+ *  Bodies must not depend on how the range is split. */
+void qk_pool_for(long n, long chunk, qk_pool_range_fn body, void *ctx, int max_threads);
+
 #ifdef __cplusplus
 }
 #endif
