@@ -2,8 +2,9 @@
  * concat slice, quantize/dequantize) and the classifier's argmax. Plain C written so -O3
  * vectorises the channel loops; the tests hold them to naive Swift references. Max-pool,
  * nearest upsample, requantize and argmax split their rows (or pixels) over the int8 thread
- * pool when the tensor is large enough to pay for the wake-up; every element is computed the
- * same way whatever the split, so the result does not depend on the thread count. */
+ * pool (dynamic schedule, qk_pool_for) when the tensor is large enough to pay for the wake-up;
+ * every element is computed the same way whatever the split, so the result does not depend on
+ * the thread count. */
 #pragma STDC FP_CONTRACT OFF
 #include "qk_int8.h"
 #include "qk_int8_internal.h"
@@ -14,20 +15,19 @@
 #define QK_PAR_MIN_BYTES (256 * 1024)
 
 typedef void (*qk_range_body)(const void *ctx, long begin, long end);
-typedef struct { qk_range_body body; const void *ctx; long n; } qk_split;
+typedef struct { qk_range_body body; const void *ctx; } qk_split;
 
-static void qk_split_run(void *c, int tid, int nth) {
+static void qk_split_range(void *c, long a, long b) {
     const qk_split *s = c;
-    long a = (long)((long long)s->n * tid / nth), b = (long)((long long)s->n * (tid + 1) / nth);
-    if (b > a) s->body(s->ctx, a, b);
+    s->body(s->ctx, a, b);
 }
 
-/* body(ctx, 0, n), split into contiguous ranges over the pool when `bytes` is large. */
+/* body(ctx, 0, n), split into ranges claimed by the pool's threads when `bytes` is large. */
 static void qk_par_range(long n, size_t bytes, qk_range_body body, const void *ctx) {
     if (n <= 0) return;
     if (bytes < QK_PAR_MIN_BYTES || n < 2 || qk_pool_threads() <= 1) { body(ctx, 0, n); return; }
-    qk_split s = { body, ctx, n };
-    qk_pool_run(qk_split_run, &s, qk_pool_threads());
+    qk_split s = { body, ctx };
+    qk_pool_for(n, 0, qk_split_range, &s, qk_pool_threads());
 }
 
 typedef struct { const uint8_t *in; uint8_t *out; int h, w, c, k, s, pad, oh, ow; } qk_maxpool_args;
@@ -160,6 +160,16 @@ void qk_f32_quantize_u8(const float *in, size_t count, float inv_scale, int zp, 
         v = v < 0.0f ? 0.0f : v;
         v = v > 255.0f ? 255.0f : v;
         out[i] = (uint8_t)(int)__builtin_nearbyintf(v);
+    }
+}
+
+void qk_f32_unit_to_u8(const float *in, size_t count, uint8_t *out) {
+    for (size_t i = 0; i < count; i++) {
+        float v = in[i] * 255.0f;
+        v = v < 255.0f ? v : 255.0f; /* NaN -> 255, like Swift's min(255, v) */
+        v = v >= 0.0f ? v : 0.0f;
+        /* v in [0, 255]: v + 0.5 is exact in double, so truncation rounds half away from zero */
+        out[i] = (uint8_t)(int)((double)v + 0.5);
     }
 }
 

@@ -71,6 +71,23 @@ struct Int8OpsTests {
         }
     }
 
+    /// The image-row conversion equals the Swift expression it replaced in `TiledSegmenter`, on the
+    /// rounding ties (k + 0.5)/255, just either side of them, every 16-bit level, out-of-range
+    /// values, infinities and NaN.
+    @Test func unitToU8MatchesSwiftRounding() {
+        var xs: [Float] = [-1, -0, 0, 1, 2, .infinity, -.infinity, .nan, 0.5 / 255, 254.5 / 255, 1e-30]
+        for k in 0..<256 {
+            let tie = (Float(k) + 0.5) / 255
+            xs += [tie, tie.nextUp, tie.nextDown, Float(k) / 255]
+        }
+        for v in stride(from: 0, through: 65535, by: 1) { xs.append(Float(v) / 65535) }
+        let reference = xs.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        var out = [UInt8](repeating: 7, count: xs.count)
+        qk_f32_unit_to_u8(xs, xs.count, &out)
+        let bad = (0..<xs.count).filter { out[$0] != reference[$0] }
+        #expect(bad.isEmpty, "first mismatch: \(bad.first.map { "x=\(xs[$0]) ours \(out[$0]) swift \(reference[$0])" } ?? "")")
+    }
+
     @Test func quantizeDequantizeRoundTrip() {
         let xs: [Float] = [-1, 0, 0.1, 0.5, 1.27, 3, 1000, -.infinity, .nan]
         var q = [UInt8](repeating: 0, count: xs.count)

@@ -1,4 +1,5 @@
 import Foundation
+import QuantKernels
 
 /// Segments an image of any size with an int8 model in bounded memory: the image (edge-replicated
 /// to multiples of 32) is cut into tiles whose cores are aligned to 32 pixels and whose halo covers
@@ -67,8 +68,7 @@ public final class TiledSegmenter {
         var next = 0
         return try segment(height: image.height, width: image.width) { buffer in
             image.pixels.withUnsafeBufferPointer { px in
-                let row = UnsafeBufferPointer(rebasing: px[(next * image.width)..<((next + 1) * image.width)])
-                for x in 0..<image.width { buffer[x] = row[x] }
+                buffer.baseAddress!.update(from: px.baseAddress! + next * image.width, count: image.width)
             }
             next += 1
         }
@@ -96,7 +96,7 @@ public final class TiledSegmenter {
         func appendRow() throws {
             if rowsRead < height {
                 try floatRow.withUnsafeMutableBufferPointer { try nextRow($0) }
-                for x in 0..<width { lastRow[x] = UInt8(max(0, min(255, (floatRow[x] * 255).rounded()))) }
+                qk_f32_unit_to_u8(floatRow, width, &lastRow)
                 for x in width..<wp { lastRow[x] = lastRow[width - 1] }
             }
             // Rows past the image repeat its last row (edge replication to the padded height).
@@ -129,9 +129,8 @@ public final class TiledSegmenter {
                     let core = CoreRegion(top: y0 - inTop, left: x0 - inLeft, height: min(y1, height) - y0,
                                           width: min(x1, width) - x0)
                     let coreLabels = try augmentedCore(tile: tile, height: th, width: tw, core: core)
-                    for r in 0..<core.height {
-                        for i in 0..<core.width { labels[(y0 + r) * width + x0 + i] = coreLabels[r * core.width + i] }
-                    }
+                    Self.copyRows(coreLabels, start: 0, stride: core.width, into: &labels, start: y0 * width + x0,
+                                  stride: width, rows: core.height, count: core.width)
                     x0 = x1
                     continue
                 }
@@ -142,18 +141,29 @@ public final class TiledSegmenter {
                     }
                 }
                 // Copy the core (clipped to the real image) into the mask.
-                for y in y0..<min(y1, height) {
-                    let src = (y - inTop) * tw + (x0 - inLeft)
-                    let n = min(x1, width) - x0
-                    if n > 0 {
-                        for i in 0..<n { labels[y * width + x0 + i] = tileLabels[src + i] }
-                    }
-                }
+                Self.copyRows(tileLabels, start: (y0 - inTop) * tw + (x0 - inLeft), stride: tw, into: &labels,
+                              start: y0 * width + x0, stride: width, rows: min(y1, height) - y0, count: min(x1, width) - x0)
                 x0 = x1
             }
             y0 = y1
         }
         return LabelMask(width: width, height: height, labels: labels)
+    }
+
+    /// Copies `rows` rows of `count` labels from `src` (row stride `srcStride`, first at `srcStart`)
+    /// into `dst` (row stride `dstStride`, first at `dstStart`); nothing when either is ≤ 0.
+    static func copyRows(_ src: [UInt8], start srcStart: Int, stride srcStride: Int, into dst: inout [UInt8],
+                         start dstStart: Int, stride dstStride: Int, rows: Int, count: Int) {
+        guard rows > 0, count > 0 else { return }
+        precondition(srcStart >= 0 && srcStart + (rows - 1) * srcStride + count <= src.count
+                     && dstStart >= 0 && dstStart + (rows - 1) * dstStride + count <= dst.count, "copyRows out of bounds")
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                for r in 0..<rows {
+                    (d.baseAddress! + dstStart + r * dstStride).update(from: s.baseAddress! + srcStart + r * srcStride, count: count)
+                }
+            }
+        }
     }
 
     /// The indices t in 0..<count for which start + t·step lies in 0..<size (step −1, 0 or 1).

@@ -173,6 +173,10 @@ int qk_f32_argmax(const float *logits, size_t pixels, int classes, uint8_t *out)
 void qk_u8_dequantize(const uint8_t *in, size_t count, float scale, int zp, float *out);
 /** float -> u8: out[i] = round-half-even(clamp(in[i] * inv_scale + zp, 0, 255)) (NaN -> zp). */
 void qk_f32_quantize_u8(const float *in, size_t count, float inv_scale, int zp, uint8_t *out);
+/** Image intensities in [0, 1] -> the int8 model's u8 input: out[i] = round-half-away-from-zero(
+ *  clamp(in[i] * 255, 0, 255)), NaN -> 255 (as the Swift expression
+ *  UInt8(max(0, min(255, (x * 255).rounded()))) it replaces, bit for bit). */
+void qk_f32_unit_to_u8(const float *in, size_t count, uint8_t *out);
 
 #ifdef __cplusplus
 }
