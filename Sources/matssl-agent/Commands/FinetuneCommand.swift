@@ -24,7 +24,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Cross-entropy class weights: inverse-sqrt (rare classes up) or uniform.") var classWeighting: String = ClassWeighting.inverseSqrt.rawValue
     @Option(help: "Weight decay (AdamW, conv weights).") var weightDecay: Float = 1e-4
     @Option(help: "Class names, comma-separated, in label order.") var classes: String = ModelConfig.metalDAMClasses.joined(separator: ",")
-    @Option(help: "Decoder widths at strides 16,8,4,2,1.") var decoderWidths: String = "128,64,32,16,8"
+    @Option(help: "Decoder widths at strides 16,8,4,2,1 (default: those of an --init segmentation checkpoint, else 128,64,32,16,8).") var decoderWidths: String?
     @Option(help: "Architecture when not initialised from a checkpoint: stage widths.") var widths: String = "32,64,128,256"
     @Option(help: "Blocks per stage (without --init).") var depths: String = "2,2,2,2"
     @OptionGroup var common: TrainingRunOptions
@@ -70,7 +70,7 @@ struct FinetuneCommand: ParsableCommand {
             }
             config.classNames = names
             config.classColors = ModelConfig.defaultColors(names.count)
-            config.decoderWidths = try parseIntList(decoderWidths, count: 5, name: "decoder-widths")
+            if let d = decoderWidths { config.decoderWidths = try parseIntList(d, count: 5, name: "decoder-widths") }
             state.seed = common.seed; state.totalSteps = steps; state.optimizer = .adamw; state.weightDecay = weightDecay
             state.schedule = LRSchedule(base: lr, warmupSteps: min(warmup, steps / 10 + 1), totalSteps: steps, minFactor: 0.01)
             state.provenance = ["images": images, "masks": masks, "init": self.`init` ?? "", "valList": valList ?? "",
