@@ -173,6 +173,31 @@ void qk_f32_unit_to_u8(const float *in, size_t count, uint8_t *out) {
     }
 }
 
+typedef struct {
+    float *dst; const float *src; const long *dst_off, *dst_step, *src_off, *count; int k;
+} qk_add_rows_args;
+
+static void qk_add_rows(const void *ctx, long r0, long r1) {
+    const qk_add_rows_args *a = ctx;
+    const int k = a->k;
+    for (long r = r0; r < r1; r++) {
+        float *d = a->dst + a->dst_off[r];
+        const float *s = a->src + a->src_off[r];
+        const long step = a->dst_step[r], n = a->count[r];
+        for (long j = 0; j < n; j++, d += step, s += k)
+            for (int c = 0; c < k; c++) d[c] += s[c];
+    }
+}
+
+void qk_f32_add_strided_rows(float *dst, const float *src, const long *dst_off, const long *dst_step,
+                             const long *src_off, const long *count, long rows, int k) {
+    if (rows <= 0 || k <= 0) return;
+    size_t elems = 0;
+    for (long r = 0; r < rows; r++) elems += (size_t)(count[r] > 0 ? count[r] : 0) * (size_t)k;
+    qk_add_rows_args a = { dst, src, dst_off, dst_step, src_off, count, k };
+    qk_par_range(rows, elems * 2 * sizeof(float), qk_add_rows, &a);
+}
+
 typedef struct { const float *logits; uint8_t *out; int classes; } qk_argmax_args;
 
 static void qk_argmax_pixels(const void *ctx, long p0, long p1) {

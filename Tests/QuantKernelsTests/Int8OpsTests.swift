@@ -88,6 +88,42 @@ struct Int8OpsTests {
         #expect(bad.isEmpty, "first mismatch: \(bad.first.map { "x=\(xs[$0]) ours \(out[$0]) swift \(reference[$0])" } ?? "")")
     }
 
+    /// The strided row accumulation equals a plain loop, with forward, backward and transposing
+    /// steps (as the dihedral views need), empty rows, and over the pool (large) or not (small).
+    @Test(arguments: [1, 2]) func addStridedRowsMatchesPlainLoop(threads: Int32) {
+        let saved = qk_get_num_threads()
+        defer { qk_set_num_threads(saved) }
+        qk_set_num_threads(threads)
+        for (side, k) in [(7, 3), (300, 5)] {
+            // A side × side core of k-vectors; view rows are its rows (forward, backward) or columns.
+            var dstOff = [Int](), dstStep = [Int](), srcOff = [Int](), count = [Int]()
+            for r in 0..<side {
+                switch r % 3 {
+                case 0: dstOff.append(r * side * k); dstStep.append(k)                          // row r, left to right
+                case 1: dstOff.append((r * side + side - 1) * k); dstStep.append(-k)            // row r, right to left
+                default: dstOff.append(r * k); dstStep.append(side * k)                          // column r, top down
+                }
+                srcOff.append(r * side * k)
+                count.append(r == 4 ? 0 : side)
+            }
+            var rng = SystemRandomNumberGenerator()
+            let src = (0..<(side * side * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let start = (0..<(side * side * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            // Columns cross rows here, so the row rows and the column rows go in separate calls (the
+            // kernel's contract: no two rows of one call share a destination), the plain loop likewise.
+            var expected = start, got = start
+            for group in [[0, 1], [2]] {
+                let rows = (0..<side).filter { group.contains($0 % 3) }
+                for r in rows {
+                    for j in 0..<count[r] { for c in 0..<k { expected[dstOff[r] + j * dstStep[r] + c] += src[srcOff[r] + j * k + c] } }
+                }
+                qk_f32_add_strided_rows(&got, src, rows.map { dstOff[$0] }, rows.map { dstStep[$0] }, rows.map { srcOff[$0] },
+                                        rows.map { count[$0] }, rows.count, Int32(k))
+            }
+            #expect(got == expected, "side \(side) k \(k) threads \(threads)")
+        }
+    }
+
     @Test func quantizeDequantizeRoundTrip() {
         let xs: [Float] = [-1, 0, 0.1, 0.5, 1.27, 3, 1000, -.infinity, .nan]
         var q = [UInt8](repeating: 0, count: xs.count)

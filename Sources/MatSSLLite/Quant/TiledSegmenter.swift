@@ -210,27 +210,29 @@ public final class TiledSegmenter {
         let k = model.classNames.count
         let (vh, vw) = t.outputSize(height: th, width: tw)
         let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
+        // Per view row: where its in-core part starts in `sum`, its step there, where it starts in the band.
+        var dstOff = [Int](), dstStep = [Int](), srcOff = [Int](), count = [Int]()
         try view.withUnsafeBufferPointer { v in
             try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
+                dstOff.removeAll(keepingCapacity: true); dstStep.removeAll(keepingCapacity: true)
+                srcOff.removeAll(keepingCapacity: true); count.removeAll(keepingCapacity: true)
+                for r in 0..<rows {
+                    // The view's row is a line in the tile: keep the part inside the core.
+                    let m = t.rowMap(row0 + r, height: th, width: tw)
+                    let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
+                    let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
+                    let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
+                    let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
+                    guard lo < hi else { continue }
+                    dstOff.append(((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k)
+                    dstStep.append((m.dy * core.width + m.dx) * k)
+                    srcOff.append((r * vw + lo) * k)
+                    count.append(hi - lo)
+                }
+                // The view is a bijection onto the tile, so rows never share a destination pixel.
                 sum.withUnsafeMutableBufferPointer { acc in
-                    let a = acc.baseAddress!, l = logits.baseAddress!
-                    for r in 0..<rows {
-                        // The view's row is a line in the tile: keep the part inside the core.
-                        let m = t.rowMap(row0 + r, height: th, width: tw)
-                        let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
-                        let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
-                        let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
-                        let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
-                        guard lo < hi else { continue }
-                        var o = ((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k
-                        let step = (m.dy * core.width + m.dx) * k
-                        var i = (r * vw + lo) * k
-                        for _ in lo..<hi {
-                            for c in 0..<k { a[o + c] += l[i + c] }
-                            o += step
-                            i += k
-                        }
-                    }
+                    qk_f32_add_strided_rows(acc.baseAddress!, logits.baseAddress!, dstOff, dstStep, srcOff, count,
+                                            dstOff.count, Int32(k))
                 }
             }
         }

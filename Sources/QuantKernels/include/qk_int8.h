@@ -177,6 +177,12 @@ void qk_f32_quantize_u8(const float *in, size_t count, float inv_scale, int zp, 
  *  clamp(in[i] * 255, 0, 255)), NaN -> 255 (as the Swift expression
  *  UInt8(max(0, min(255, (x * 255).rounded()))) it replaces, bit for bit). */
 void qk_f32_unit_to_u8(const float *in, size_t count, uint8_t *out);
+/** Strided row accumulation (test-time augmentation maps each view's logits back onto the tile):
+ *  for r < rows, j < count[r], c < k: dst[dst_off[r] + j * dst_step[r] + c] += src[src_off[r] + j * k + c].
+ *  Rows are split over the int8 pool when the work is large, so the destinations of different rows
+ *  must not overlap. */
+void qk_f32_add_strided_rows(float *dst, const float *src, const long *dst_off, const long *dst_step,
+                             const long *src_off, const long *count, long rows, int k);
 
 #ifdef __cplusplus
 }
