@@ -88,9 +88,27 @@ class _Graph:
         return out
 
 
-def build_onnx(checkpoint_path, opset=17):
-    """-> (onnx.ModelProto, config dict). Input 'image' [1, 1, H, W] float in [0, 1]; output 'labels'."""
+def logit_offsets(adjustment):
+    """The offsets `LogitAdjustment.offsets` adds to the classifier bias: -tau * log w_c, shifted to
+    mean 0 over the classes with w_c > 0 (0 for w_c = 0). adjustment: {"tau", "classWeights"} or None."""
+    if not adjustment:
+        return None
+    w = np.array(adjustment["classWeights"], np.float64)
+    present = w > 0
+    if not present.any():
+        return np.zeros(len(w), np.float32)
+    mean_log = np.log(w[present]).mean()
+    out = np.zeros(len(w))
+    out[present] = -float(adjustment["tau"]) * (np.log(w[present]) - mean_log)
+    return out.astype(np.float32)
+
+
+def build_onnx(checkpoint_path, opset=17, offsets=None):
+    """-> (onnx.ModelProto, config dict). Input 'image' [1, 1, H, W] float in [0, 1]; output 'labels'.
+    offsets: added to the classifier bias (the int8 model's logit adjustment, see `logit_offsets`)."""
     tensors, meta = read_safetensors(checkpoint_path)
+    if offsets is not None:
+        tensors["classifier.bias"] = (tensors["classifier.bias"] + offsets).astype(np.float32)
     cfg = json.loads(meta["config"])
     widths, depths, dec = cfg["widths"], cfg["depths"], cfg["decoderWidths"]
     g = _Graph(tensors)

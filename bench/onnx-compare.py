@@ -48,7 +48,7 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
 
 sys.path.insert(0, HERE)
 from bench_images import load_gray, make_big_tiff  # noqa: E402
-from matssl_onnx import build_onnx, read_safetensors  # noqa: E402
+from matssl_onnx import build_onnx, logit_offsets, read_safetensors  # noqa: E402
 
 DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "metaldam", "labeled", "images"))
 ENGINES = ["ours-int8", "ort-fp32", "ort-int8", "ov-int8"]
@@ -205,7 +205,15 @@ def main():
 
     # 1. Models.
     fp32_onnx, int8_onnx = os.path.join(work, "model.fp32.onnx"), os.path.join(work, "model.int8.qdq.onnx")
-    model, cfg = build_onnx(args.fp32)
+    # The int8 model may carry a logit adjustment (quantize --logit-adjustment) that the fp32
+    # checkpoint does not: the ONNX graph gets the same offsets, so both are the same network.
+    _, int8_meta = read_safetensors(args.int8)
+    adjustment = json.loads(int8_meta["info"])["provenance"].get("logitAdjustment")
+    offsets = logit_offsets(adjustment)
+    if offsets is not None:
+        log(f"logit adjustment of the int8 model (tau {adjustment['tau']}, weights {adjustment['classWeights']}): "
+            f"classifier bias + {offsets.round(4).tolist()}")
+    model, cfg = build_onnx(args.fp32, offsets=offsets)
     onnx.save(model, fp32_onnx)
     calib = calibration_images(args.int8, args.image_dir)
     log(f"quantize_static (QDQ, per-channel, u8/s8, {args.calibration}) on {[os.path.basename(c) for c in calib]}")
@@ -269,8 +277,15 @@ def main():
         masks[("ours-int8", name)] = raw.reshape(h, w)
 
     log("fp32 check: our fp32 forward (evaluate) vs ONNX fp32")
-    check = fp32_check(args.agent, args.fp32, args.image_dir, list(small),
-                       {n: masks[("ort-fp32", n)] for n in small}, len(cfg["classNames"]))
+    check_masks = {n: masks[("ort-fp32", n)] for n in small}
+    if offsets is not None:
+        # `evaluate` runs the fp32 checkpoint as trained: compare it with the graph without the offsets.
+        plain = os.path.join(work, "model.fp32.unadjusted.onnx")
+        onnx.save(build_onnx(args.fp32)[0], plain)
+        engine = OrtEngine(plain, 2)
+        check_masks = {n: np.asarray(engine(inputs[n][0]))[:inputs[n][1], :inputs[n][2]] for n in small}
+        del engine
+    check = fp32_check(args.agent, args.fp32, args.image_dir, list(small), check_masks, len(cfg["classNames"]))
 
     # 4. Report.
     pairs = [("ours-int8", "ort-fp32"), ("ours-int8", "ort-int8"), ("ours-int8", "ov-int8"),
@@ -292,7 +307,7 @@ def main():
            "ours": ours_meta, "fp32": os.path.basename(args.fp32), "int8": os.path.basename(args.int8),
            "calibration": [os.path.basename(c) for c in calib], "ort_calibration": args.calibration,
            "rounds": args.rounds, "runs": args.runs, "big_runs": args.big_runs, "warmup": args.warmup,
-           "big_warmup": args.big_warmup}
+           "big_warmup": args.big_warmup, "logit_adjustment": adjustment}
     md = markdown(env, rows, agreement, check)
     print(md)
     if args.markdown:
@@ -307,7 +322,10 @@ def markdown(env, rows, agreement, check):
     o = [f"Run {env['date']} on {env['cpu']} ({env['nproc']} vCPUs); load average before/after: "
          f"{env['load_before']} / {env['load_after']}.",
          f"Models: `{env['int8']}` (ours, {env['ours'].get('model')} {env['ours'].get('modelVersion')}, "
-         f"int8 kernel tier `{env['ours'].get('tier')}`) and `{env['fp32']}` → ONNX; onnxruntime "
+         f"int8 kernel tier `{env['ours'].get('tier')}`) and `{env['fp32']}` → ONNX"
+         + (f" with the int8 model's logit adjustment added to the classifier bias (τ {env['logit_adjustment']['tau']}, "
+            f"class weights {env['logit_adjustment']['classWeights']})" if env.get("logit_adjustment") else "")
+         + "; onnxruntime "
          f"{env['onnxruntime']} int8 = `quantize_static` QDQ, per-channel s8 weights, u8 activations, "
          f"{env['ort_calibration']} calibration on {', '.join(env['calibration'])}; OpenVINO {env['openvino']} "
          "runs that QDQ model. Times: best and median of "
@@ -327,7 +345,9 @@ def markdown(env, rows, agreement, check):
         o.append(f"| {pair} | " + " | ".join(f"{per[n] * 100:.2f}%" for n in names) + " |")
     if check:
         o += ["", f"fp32 check (same network?): confusion matrix vs ground truth of our fp32 forward "
-              f"(`matssl-agent evaluate`, whole image) and of the ONNX fp32 graph on {', '.join(check['images'])}: "
+              f"(`matssl-agent evaluate`, whole image) and of the ONNX fp32 graph"
+              + (" (both without the logit adjustment)" if env.get("logit_adjustment") else "")
+              + f" on {', '.join(check['images'])}: "
               f"{check['pixels']} pixels, L1 difference of the matrices {check['l1_diff']} "
               f"({'identical' if check['l1_diff'] == 0 else 'not identical'})."]
     return "\n".join(o) + "\n"
