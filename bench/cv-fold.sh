@@ -15,6 +15,7 @@
 # LOGIT_ADJUST (0) the quantizer's --logit-adjustment τ (class-weight correction, see docs/training.md),
 # CLASS_WEIGHTS its weights for checkpoints that do not record them; TAG (empty) is added to the
 # int8 and evaluation file names, so a finished run can be re-quantized another way beside the first.
+# DECODER_WIDTHS (empty: the default 128,64,32,16,8) sets the decoder widths at strides 16…1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -29,6 +30,7 @@ weighting=${CLASS_WEIGHTING:-inverse-sqrt}
 logit_adjust=${LOGIT_ADJUST:-0}
 tag=${TAG:-}
 weights_arg=(); [[ -n ${CLASS_WEIGHTS:-} ]] && weights_arg=(--class-weights "$CLASS_WEIGHTS")
+decoder_arg=(); [[ -n ${DECODER_WIDTHS:-} ]] && decoder_arg=(--decoder-widths "$DECODER_WIDTHS")
 mkdir -p "$RUN_DIR"
 
 # finetune_stage NAME ARGS...: fine-tunes into $RUN_DIR/NAME.safetensors (resuming a partial run),
@@ -54,7 +56,7 @@ quantize_evaluate() {
   echo "cv-fold: $RUN_DIR/eval-int8-flips$suffix.json" >&2
 }
 
-finetune_stage seg --init "$SSL" --steps "$steps"
+finetune_stage seg --init "$SSL" --steps "$steps" "${decoder_arg[@]}"
 quantize_evaluate seg ""
 tail_steps=${TAIL_STEPS:-0}
 if (( tail_steps > 0 )); then
