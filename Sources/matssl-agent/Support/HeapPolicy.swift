@@ -1,11 +1,18 @@
-/// glibc heap settings for bounded-memory image work: allocations of 1 MiB and more (tiles, masks,
-/// overlays) are mmapped and go back to the OS when freed, instead of lingering in the heap and
-/// raising the peak RSS of the next image.
+/// glibc heap settings for bounded-memory image work: allocations of 32 MiB and more (whole-image
+/// masks and overlays of large images, the biggest tiles' activations) are mmapped and go back to
+/// the OS when freed; smaller ones (a micrograph's activation buffers, allocated and freed layer by
+/// layer and view by view) are reused from the heap, and the heap is trimmed between images.
+/// Session 8: at 1 MiB every activation buffer was a fresh mapping, and page faults were a quarter
+/// of `segment`'s CPU time (294k faults for four 1024×703 JPEGs, 45k at 32 MiB; peak RSS on the
+/// 4096² TIFF 112 → 120 MB, docs/benchmarks-inference.md).
 enum HeapPolicy {
-    /// Sets the mmap and trim thresholds to 1 MiB. Call once, before the first image.
+    /// Fixed (not glibc's sliding) mmap and trim thresholds.
+    static let thresholdBytes: Int32 = 32 << 20
+
+    /// Sets the mmap and trim thresholds. Call once, before the first image.
     static func boundForImageWork() {
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
-        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 20)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, thresholdBytes)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, thresholdBytes)
     }
 
     /// Returns free heap memory to the OS (between images).
