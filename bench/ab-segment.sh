@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 (( $# >= 2 )) || { echo "usage: bench/ab-segment.sh BINARY BINARY..." >&2; exit 2; }
 data=${DATA:-../shared/data}/metaldam/labeled/images
 [[ -d $data ]] || { echo "ab-segment: $data not found" >&2; exit 2; }
+images=()
+for name in ${IMAGES:-micrograph12 micrograph22}; do images+=("$data/$name.jpg"); done
 for round in $(seq 1 "${ROUNDS:-6}"); do
   for b in "$@"; do
-    images=()
-    for name in ${IMAGES:-micrograph12 micrograph22}; do images+=("$data/$name.jpg"); done
     "$b" bench-segment "${images[@]}" --model models/metaldam.int8.safetensors \
         --threads "${THREADS:-1,2}" --runs 5 ${AB_ARGS:-} 2>/dev/null |
       B="$b" R="$round" python3 -c 'import json, os, sys

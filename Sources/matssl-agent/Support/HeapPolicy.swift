@@ -2,9 +2,8 @@
 /// masks and overlays of large images, the biggest tiles' activations) are mmapped and go back to
 /// the OS when freed; smaller ones (a micrograph's activation buffers, allocated and freed layer by
 /// layer and view by view) are reused from the heap, and the heap is trimmed between images.
-/// Session 8: at 1 MiB every activation buffer was a fresh mapping, and page faults were a quarter
-/// of `segment`'s CPU time (294k faults for four 1024×703 JPEGs, 45k at 32 MiB; peak RSS on the
-/// 4096² TIFF 112 → 120 MB, docs/benchmarks-inference.md).
+/// A lower threshold makes every activation buffer a fresh mapping and page faults a large share
+/// of the CPU time; measurements in docs/benchmarks-inference.md ("Page faults").
 enum HeapPolicy {
     /// Fixed (not glibc's sliding) mmap and trim thresholds.
     static let thresholdBytes: Int32 = 32 << 20
