@@ -16,6 +16,7 @@
 # CLASS_WEIGHTS its weights for checkpoints that do not record them; TAG (empty) is added to the
 # int8 and evaluation file names, so a finished run can be re-quantized another way beside the first.
 # DECODER_WIDTHS (empty: the default 128,64,32,16,8) sets the decoder widths at strides 16…1.
+# INTENSITY_JITTER (mild) the crops' brightness/contrast jitter (mild or strong).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -27,6 +28,7 @@ batch=${BATCH:-8}
 crop=${CROP:-256}
 seed=${SEED:-1}
 weighting=${CLASS_WEIGHTING:-inverse-sqrt}
+jitter=${INTENSITY_JITTER:-mild}
 logit_adjust=${LOGIT_ADJUST:-0}
 tag=${TAG:-}
 weights_arg=(); [[ -n ${CLASS_WEIGHTS:-} ]] && weights_arg=(--class-weights "$CLASS_WEIGHTS")
@@ -40,7 +42,7 @@ finetune_stage() {
   [[ -f $RUN_DIR/$name.done ]] && return
   local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
   "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --class-weighting "$weighting" --threads "$threads" "$@" "${resume[@]}"
+      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --class-weighting "$weighting" --intensity-jitter "$jitter" --threads "$threads" "$@" "${resume[@]}"
   date -u +%FT%TZ > "$RUN_DIR/$name.done"
 }
 

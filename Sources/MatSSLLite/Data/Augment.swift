@@ -85,8 +85,10 @@ public enum Augment {
     }
 
     /// A fine-tuning crop: random size² window of image + mask (pixels outside the image get label
-    /// `ignore` and value 0.5), random flip/rotation, mild brightness/contrast jitter (p 0.5).
+    /// `ignore` and value 0.5), random flip/rotation, brightness/contrast `jitter`.
+    /// `out` [size, size], `labels` [size, size].
     public static func segmentationCrop(_ img: TrainImage, size: Int, rng: inout RandomState, ignore: UInt8,
+                                        jitter: IntensityJitter = .mild,
                                         out: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
         let x0 = img.width > size ? rng.int(img.width - size + 1) : 0
         let y0 = img.height > size ? rng.int(img.height - size + 1) : 0
@@ -108,13 +110,6 @@ public enum Augment {
                 }
             }
         }
-        if rng.bool(0.5) {
-            let b = rng.uniform(0.85, 1.15), c = rng.uniform(0.85, 1.15)
-            let n = size * size
-            var mean: Float = 0
-            for i in 0..<n { mean += out[i] }
-            mean /= Float(n)
-            for i in 0..<n { out[i] = min(max(((out[i] - mean) * c + mean) * b, 0), 1) }
-        }
+        jitter.apply(out, count: size * size, rng: &rng)
     }
 }

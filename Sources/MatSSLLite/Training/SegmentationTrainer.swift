@@ -1,7 +1,8 @@
 import Foundation
 
 /// Fine-tuning of a SegmentationNet on labeled images: random crops (crop²) with flips/rotations and
-/// intensity jitter; loss = class-weighted cross-entropy (`ClassWeighting`) + Dice.
+/// intensity jitter (`IntensityJitter`, provenance "intensityJitter", default mild); loss =
+/// class-weighted cross-entropy (`ClassWeighting`) + Dice.
 public final class SegmentationTrainer {
     public let net: SegmentationNet
     public let optimizer: Optimizer
@@ -10,6 +11,8 @@ public final class SegmentationTrainer {
     public let batch: Int, crop: Int
     public var loss: SegmentationLoss
     public static let ignoreIndex: UInt8 = 255
+    /// Brightness/contrast jitter of the training crops.
+    public let jitter: IntensityJitter
     var order: SampleOrder
     /// Scales every update of the encoder (stem, stages, GFF gates) — a lower encoder learning rate
     /// for SGD and AdamW alike (weight decay included). From `state.provenance["encoderLRFactor"]`
@@ -59,6 +62,12 @@ public final class SegmentationTrainer {
         loss.ignoreIndex = SegmentationTrainer.ignoreIndex
         self.state.provenance["classWeighting"] = weighting.rawValue
         self.state.provenance["classWeights"] = ClassWeighting.format(loss.classWeights)
+        // Crop intensity jitter (provenance "intensityJitter"; runs from before the option used mild).
+        guard let j = IntensityJitter(rawValue: self.state.provenance["intensityJitter"] ?? IntensityJitter.mild.rawValue) else {
+            throw ModelError.invalidConfig("unknown intensity jitter '\(self.state.provenance["intensityJitter"] ?? "")'")
+        }
+        jitter = j
+        self.state.provenance["intensityJitter"] = j.rawValue
     }
 
     /// Crops of step s: images [batch, 1, crop, crop], labels batch·crop².
@@ -66,14 +75,14 @@ public final class SegmentationTrainer {
         let t = Tensor([batch, 1, crop, crop])
         var labels = [UInt8](repeating: 0, count: batch * crop * crop)
         let idx = (0..<batch).map { order.index(s * batch + $0) }
-        let plane = crop * crop, imgs = images, c = crop, ord = order
+        let plane = crop * crop, imgs = images, c = crop, ord = order, jit = jitter
         let base = t.data
         labels.withUnsafeMutableBufferPointer { lb in
             let lbase = lb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: batch) { v in
                 var rng = ord.rng(step: s, item: v)
                 Augment.segmentationCrop(imgs[idx[v]], size: c, rng: &rng, ignore: SegmentationTrainer.ignoreIndex,
-                                         out: base + v * plane, labels: lbase + v * plane)
+                                         jitter: jit, out: base + v * plane, labels: lbase + v * plane)
             }
         }
         return (t, labels)

@@ -22,6 +22,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Peak learning rate (AdamW, cosine).") var lr: Double = 1e-3
     @Option(help: "Warm-up steps.") var warmup: Int = 100
     @Option(help: "Cross-entropy class weights: inverse-sqrt (rare classes up) or uniform.") var classWeighting: String = ClassWeighting.inverseSqrt.rawValue
+    @Option(help: "Brightness/contrast jitter of the training crops: mild (p 0.5, ×0.85–1.15) or strong (p 0.8, brightness ×0.7–1.3, contrast ×0.65–1.5).") var intensityJitter: String = IntensityJitter.mild.rawValue
     @Option(help: "Weight decay (AdamW, conv weights).") var weightDecay: Float = 1e-4
     @Option(help: "Class names, comma-separated, in label order.") var classes: String = ModelConfig.metalDAMClasses.joined(separator: ",")
     @Option(help: "Decoder widths at strides 16,8,4,2,1 (default: those of an --init segmentation checkpoint, else 128,64,32,16,8).") var decoderWidths: String?
@@ -32,6 +33,9 @@ struct FinetuneCommand: ParsableCommand {
     func validate() throws {
         guard ClassWeighting(rawValue: classWeighting) != nil else {
             throw ValidationError("--class-weighting must be one of \(ClassWeighting.allCases.map(\.rawValue).joined(separator: ", ")) (got \(classWeighting))")
+        }
+        guard IntensityJitter(rawValue: intensityJitter) != nil else {
+            throw ValidationError("--intensity-jitter must be one of \(IntensityJitter.allCases.map(\.rawValue).joined(separator: ", ")) (got \(intensityJitter))")
         }
         guard (0...1).contains(encoderLrFactor) else { throw ValidationError("--encoder-lr-factor must be in 0...1 (got \(encoderLrFactor))") }
     }
@@ -77,7 +81,7 @@ struct FinetuneCommand: ParsableCommand {
                                 "val": val.sorted().joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
                                 "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)",
-                                "classWeighting": classWeighting]
+                                "classWeighting": classWeighting, "intensityJitter": intensityJitter]
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,
