@@ -16,7 +16,8 @@
 # CLASS_WEIGHTS its weights for checkpoints that do not record them; TAG (empty) is added to the
 # int8 and evaluation file names, so a finished run can be re-quantized another way beside the first.
 # DECODER_WIDTHS (empty: the default 128,64,32,16,8) sets the decoder widths at strides 16…1.
-# INTENSITY_JITTER (mild) the crops' brightness/contrast jitter (mild or strong).
+# INTENSITY_JITTER (mild) the crops' brightness/contrast jitter (mild or strong); STANDARDIZE=1
+# fine-tunes with per-image intensity standardisation (finetune --standardize-intensity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -32,6 +33,7 @@ jitter=${INTENSITY_JITTER:-mild}
 logit_adjust=${LOGIT_ADJUST:-0}
 tag=${TAG:-}
 weights_arg=(); [[ -n ${CLASS_WEIGHTS:-} ]] && weights_arg=(--class-weights "$CLASS_WEIGHTS")
+std_arg=(); [[ ${STANDARDIZE:-0} == 1 ]] && std_arg=(--standardize-intensity)
 decoder_arg=(); [[ -n ${DECODER_WIDTHS:-} ]] && decoder_arg=(--decoder-widths "$DECODER_WIDTHS")
 mkdir -p "$RUN_DIR"
 
@@ -58,7 +60,7 @@ quantize_evaluate() {
   echo "cv-fold: $RUN_DIR/eval-int8-flips$suffix.json" >&2
 }
 
-finetune_stage seg --init "$SSL" --steps "$steps" "${decoder_arg[@]}"
+finetune_stage seg --init "$SSL" --steps "$steps" "${decoder_arg[@]}" "${std_arg[@]}"
 quantize_evaluate seg ""
 tail_steps=${TAIL_STEPS:-0}
 if (( tail_steps > 0 )); then

@@ -74,7 +74,7 @@ enum RefreshFixtures {
         var options = Quantizer.Options()
         options.name = "tiny"; options.version = version
         let tensors = calibration.map { img in
-            QuantizeCommand.paddedTensor(GrayImage(width: img.width, height: img.height, pixels: img.pixels.map { Float($0) / 255 }))
+            QuantizeCommand.paddedTensor(GrayImage(width: img.width, height: img.height, pixels: img.pixels.map { Float($0) / 255 }), config: net.config)
         }
         let prov = QuantizationProvenance(method: .percentile, percentile: 99.99, calibrationImages: [], sourceCheckpoint: "base",
                                           sourceCheckpointSHA256: "", created: "", logitAdjustment: logitAdjustment)

@@ -7,6 +7,9 @@ import CImageCodecs
 /// Not thread-safe; use one reader per thread. The file stays open until the reader is released.
 public final class ImageRowReader {
     public let info: ImageInfo
+    /// The file and the limits it was opened with (a second pass can open it again).
+    public let path: String
+    public let limits: DecodeLimits
     /// The next row `readRows` returns.
     public private(set) var nextRow: Int = 0
     private let handle: OpaquePointer
@@ -32,6 +35,8 @@ public final class ImageRowReader {
         defer { ic_info_free(&cinfo) }
         handle = h
         self.output = output
+        self.path = path
+        self.limits = limits
         info = ImageRowReader.makeInfo(cinfo, path: path, format: format, note: note)
     }
 

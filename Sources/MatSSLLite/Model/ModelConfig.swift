@@ -22,6 +22,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Input normalisation: (x - mean) / std, x in [0, 1].
     public var mean: Float = 0.5
     public var std: Float = 0.25
+    /// Per-image intensity standardisation before the network (`IntensityStandardization`): each
+    /// image's grey values are re-mapped to mean `mean` and standard deviation `std`. Off in models
+    /// trained before the option existed.
+    public var standardizeIntensity: Bool = false
 
     public init() {}
 
@@ -40,6 +44,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         classColors = try c.decodeIfPresent([[UInt8]].self, forKey: .classColors) ?? d.classColors
         mean = try c.decodeIfPresent(Float.self, forKey: .mean) ?? d.mean
         std = try c.decodeIfPresent(Float.self, forKey: .std) ?? d.std
+        standardizeIntensity = try c.decodeIfPresent(Bool.self, forKey: .standardizeIntensity) ?? d.standardizeIntensity
     }
 
     /// The stem's output channels (= layer1 width, as in torchvision's ResNet).

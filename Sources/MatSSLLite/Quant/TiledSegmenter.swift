@@ -63,10 +63,19 @@ public final class TiledSegmenter {
         return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: min(core, hp), coreWidth: min(core, wp))
     }
 
+    /// The per-image standardisation the model asks for (`ModelConfig.standardizeIntensity`), or nil.
+    public var standardization: IntensityStandardization? { IntensityStandardization(config: model.info.config) }
+
     /// Segments an image held in memory.
     public func segment(_ image: GrayImage) throws -> LabelMask {
+        var stats: IntensityStandardization.Statistics?
+        if standardization != nil {
+            var s = IntensityStandardization.Statistics()
+            image.pixels.withUnsafeBufferPointer { s.add(unit: $0) }
+            stats = s
+        }
         var next = 0
-        return try segment(height: image.height, width: image.width) { buffer in
+        return try segment(height: image.height, width: image.width, statistics: stats) { buffer in
             image.pixels.withUnsafeBufferPointer { px in
                 buffer.baseAddress!.update(from: px.baseAddress! + next * image.width, count: image.width)
             }
@@ -75,15 +84,29 @@ public final class TiledSegmenter {
     }
 
     /// Segments an image streamed row by row (e.g. a 4096×4096 TIFF) without holding it whole.
+    /// A model with per-image standardisation needs the image's statistics first: the file is
+    /// then read once more, ahead of `reader` (`IntensityStandardization.statistics(path:limits:)`).
     public func segment(reader: ImageRowReader) throws -> LabelMask {
-        try segment(height: reader.info.height, width: reader.info.width) { buffer in
+        let stats = standardization == nil ? nil
+            : try IntensityStandardization.statistics(path: reader.path, limits: reader.limits)
+        return try segment(height: reader.info.height, width: reader.info.width, statistics: stats) { buffer in
             try reader.readRows(1, into: buffer)
         }
     }
 
+    /// - Parameter statistics: the whole image's grey-value statistics; required when the model
+    ///   standardises intensities (its rows are then re-mapped by `IntensityStandardization.table`).
     /// - Parameter nextRow: fills the next image row (width floats in [0, 1]), top to bottom.
-    public func segment(height: Int, width: Int, nextRow: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> LabelMask {
+    public func segment(height: Int, width: Int, statistics: IntensityStandardization.Statistics? = nil,
+                        nextRow: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> LabelMask {
         guard height > 0, width > 0 else { throw ModelError.badInput("empty image \(width)×\(height)") }
+        var table: [UInt8]?
+        if let st = standardization {
+            guard let statistics else {
+                throw ModelError.badInput("model \(model.info.name) \(model.info.version) standardises intensities: the image's statistics are needed before its rows")
+            }
+            table = st.table(for: statistics)
+        }
         let p = plan(height: height, width: width)
         var labels = [UInt8](repeating: 0, count: width * height)
         // Window of quantized, padded rows [windowStart, windowStart + window.count / wp).
@@ -97,6 +120,7 @@ public final class TiledSegmenter {
             if rowsRead < height {
                 try floatRow.withUnsafeMutableBufferPointer { try nextRow($0) }
                 qk_f32_unit_to_u8(floatRow, width, &lastRow)
+                if let table { for x in 0..<width { lastRow[x] = table[Int(lastRow[x])] } }
                 for x in width..<wp { lastRow[x] = lastRow[width - 1] }
             }
             // Rows past the image repeat its last row (edge replication to the padded height).

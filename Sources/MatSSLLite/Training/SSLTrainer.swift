@@ -17,7 +17,10 @@ public final class SSLTrainer {
                 resume: Checkpoint.Loaded? = nil) throws {
         guard !images.isEmpty else { throw DataError.noImages("SSL pretraining needs images") }
         guard batch >= 2 else { throw ModelError.invalidConfig("SSL batch must be ≥ 2") }
-        self.images = images; self.batch = batch; self.crop = crop
+        // Per-image standardisation (`ModelConfig.standardizeIntensity`) before any augmentation.
+        let st = IntensityStandardization(config: config)
+        self.images = st.map { s in images.map { s.apply($0) } } ?? images
+        self.batch = batch; self.crop = crop
         net = try SSLNet(config: config, seed: state.seed)
         self.state = state
         optimizer = Optimizer(state.optimizer, store: net.store, weightDecay: state.weightDecay)

@@ -41,7 +41,10 @@ public final class SegmentationTrainer {
                 throw DataError.badLabel("\(img.name): label \(bad) but only \(classes) classes")
             }
         }
-        self.images = images; self.batch = batch; self.crop = crop
+        // Per-image standardisation (`ModelConfig.standardizeIntensity`) before cropping and jitter.
+        let st = IntensityStandardization(config: config)
+        self.images = st.map { s in images.map { s.apply($0) } } ?? images
+        self.batch = batch; self.crop = crop
         net = try SegmentationNet(config: config, seed: state.seed)
         self.state = state
         optimizer = Optimizer(state.optimizer, store: net.store, weightDecay: state.weightDecay)

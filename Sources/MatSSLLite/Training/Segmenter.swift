@@ -6,8 +6,10 @@ public enum Segmenter {
     /// pixels: width·height floats in [0, 1] → (class ids, probabilities are not kept).
     /// - Parameter augmentation: views of the padded image whose logits are summed per pixel
     ///   (in the order of `augmentation.transforms`, as the int8 tiler does).
+    /// A net with `standardizeIntensity` gets the image re-mapped first (`modelInput`).
     public static func predict(_ net: SegmentationNet, width: Int, height: Int, pixels: [Float],
                                augmentation: TestTimeAugmentation = .none) throws -> [UInt8] {
+        let pixels = modelInput(pixels, config: net.config)
         if augmentation != .none {
             return try predictAugmented(net, width: width, height: height, pixels: pixels, augmentation: augmentation)
         }
@@ -62,7 +64,14 @@ public enum Segmenter {
         return out
     }
 
-    /// Logits [1, classes, H, W] of the padded image (H, W = height, width rounded up to 32).
+    /// The pixels a network with `config` is fed: unchanged, or per-image standardised
+    /// (`IntensityStandardization`) when the config asks for it. `pixels` [height·width] in [0, 1].
+    public static func modelInput(_ pixels: [Float], config: ModelConfig) -> [Float] {
+        IntensityStandardization(config: config)?.apply(unit: pixels) ?? pixels
+    }
+
+    /// Logits [1, classes, H, W] of the padded image (H, W = height, width rounded up to 32);
+    /// `pixels` are used as given (callers apply `modelInput`).
     public static func logits(_ net: SegmentationNet, width: Int, height: Int, pixels: [Float]) throws -> Tensor {
         guard width > 0, height > 0, pixels.count == width * height else {
             throw ModelError.badInput("image \(width)×\(height) with \(pixels.count) pixels")

@@ -23,6 +23,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Warm-up steps.") var warmup: Int = 100
     @Option(help: "Cross-entropy class weights: inverse-sqrt (rare classes up) or uniform.") var classWeighting: String = ClassWeighting.inverseSqrt.rawValue
     @Option(help: "Brightness/contrast jitter of the training crops: mild (p 0.5, ×0.85–1.15) or strong (p 0.8, brightness ×0.7–1.3, contrast ×0.65–1.5).") var intensityJitter: String = IntensityJitter.mild.rawValue
+    @Flag(help: ArgumentHelp("Standardise every image's brightness and contrast to the normalisation's mean/std before the network (recorded in the model; inference does the same).",
+                             discussion: "Kept when --init is a segmentation checkpoint that already standardises.")) var standardizeIntensity = false
     @Option(help: "Weight decay (AdamW, conv weights).") var weightDecay: Float = 1e-4
     @Option(help: "Class names, comma-separated, in label order.") var classes: String = ModelConfig.metalDAMClasses.joined(separator: ",")
     @Option(help: "Decoder widths at strides 16,8,4,2,1 (default: those of an --init segmentation checkpoint, else 128,64,32,16,8).") var decoderWidths: String?
@@ -75,6 +77,7 @@ struct FinetuneCommand: ParsableCommand {
             config.classNames = names
             config.classColors = ModelConfig.defaultColors(names.count)
             if let d = decoderWidths { config.decoderWidths = try parseIntList(d, count: 5, name: "decoder-widths") }
+            if standardizeIntensity { config.standardizeIntensity = true }
             state.seed = common.seed; state.totalSteps = steps; state.optimizer = .adamw; state.weightDecay = weightDecay
             state.schedule = LRSchedule(base: lr, warmupSteps: min(warmup, steps / 10 + 1), totalSteps: steps, minFactor: 0.01)
             state.provenance = ["images": images, "masks": masks, "init": self.`init` ?? "", "valList": valList ?? "",
@@ -98,6 +101,9 @@ struct FinetuneCommand: ParsableCommand {
             logger.info("encoder and gates from \(encoder): \(names.count) tensors")
         }
         if trainer.encoderLRFactor != 1 { logger.info("encoder updates scaled by \(trainer.encoderLRFactor)") }
+        if trainer.net.config.standardizeIntensity {
+            logger.info("per-image intensity standardisation to mean \(trainer.net.config.mean), std \(trainer.net.config.std)")
+        }
         logger.info("class weights \(trainer.loss.classWeights.map { String(format: "%.2f", $0) }.joined(separator: ","))")
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = common.maxMinutes; opts.checkpointMinutes = common.checkpointMinutes

@@ -60,7 +60,7 @@ struct QuantizeCommand: ParsableCommand {
         for path in files {
             do {
                 let (img, _) = try ImageDecoder.decode(path: path)
-                tensors.append(Self.paddedTensor(img))
+                tensors.append(Self.paddedTensor(img, config: net.config))
             } catch { logger.warning("calibration image skipped: \(error)") }
         }
         guard !tensors.isEmpty else { throw ValidationError("no readable calibration images in \(calibration)") }
@@ -154,9 +154,10 @@ struct QuantizeCommand: ParsableCommand {
     /// Least int8/fp32 pixel agreement a calibration method needs to be chosen by `--method auto`.
     static let minAgreement = 0.995
 
-    /// The image as [1, 1, H, W], edge-replicated to multiples of 32 (`Segmenter.paddedInput`).
-    static func paddedTensor(_ img: GrayImage) -> Tensor {
-        Segmenter.paddedInput(width: img.width, height: img.height, pixels: img.pixels)
+    /// The image as a network with `config` is fed it (`Segmenter.modelInput`: per-image
+    /// standardisation when the config asks), [1, 1, H, W], edge-replicated to multiples of 32.
+    static func paddedTensor(_ img: GrayImage, config: ModelConfig) -> Tensor {
+        Segmenter.paddedInput(width: img.width, height: img.height, pixels: Segmenter.modelInput(img.pixels, config: config))
     }
 
     static func timestamp() -> String {

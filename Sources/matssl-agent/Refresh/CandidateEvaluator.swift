@@ -9,7 +9,7 @@ enum CandidateEvaluator {
                          logitAdjustment: LogitAdjustment? = nil, name: String, version: String, trainingData: [String: String], log: (String) -> Void) throws -> QuantizedModel {
         var tensors: [Tensor] = []
         for path in calibrationPaths {
-            do { tensors.append(QuantizeCommand.paddedTensor(try ImageDecoder.decode(path: path).0)) } catch {
+            do { tensors.append(QuantizeCommand.paddedTensor(try ImageDecoder.decode(path: path).0, config: net.config)) } catch {
                 log("calibration image skipped: \(error)")
             }
         }
