@@ -110,6 +110,11 @@ def build_onnx(checkpoint_path, opset=17, offsets=None):
     if offsets is not None:
         tensors["classifier.bias"] = (tensors["classifier.bias"] + offsets).astype(np.float32)
     cfg = json.loads(meta["config"])
+    if cfg.get("standardizeIntensity"):
+        # The per-image table (IntensityStandardization) depends on the whole image's statistics;
+        # it is not part of this graph. Refuse rather than compare against the wrong input.
+        raise SystemExit(f"{checkpoint_path}: the model standardises intensities per image; "
+                         "this ONNX export does not include that step")
     widths, depths, dec = cfg["widths"], cfg["depths"], cfg["decoderWidths"]
     g = _Graph(tensors)
     x = g.op("Sub", ["image", g.const("mean", np.array(cfg["mean"], np.float32))])
