@@ -64,5 +64,11 @@ struct TiledSegmenterEnsembleTests {
         let renamed = try QuantizedModel(info: info, convs: a.convs)
         #expect(throws: ModelError.self) { try TiledSegmenter(ensemble: [a, renamed]) }
         #expect(throws: ModelError.self) { try TiledSegmenter(ensemble: []) }
+        // …and their per-image intensity standardisation (one table re-maps the rows for all).
+        var std = a.info
+        std.config.standardizeIntensity = true
+        let standardizing = try QuantizedModel(info: std, convs: a.convs)
+        #expect { try TiledSegmenter(ensemble: [a, standardizing]) } throws: { "\($0)".contains("standardisation") }
+        #expect(try TiledSegmenter(ensemble: [standardizing, standardizing]).standardization != nil)
     }
 }

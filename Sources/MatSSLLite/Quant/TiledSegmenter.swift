@@ -28,13 +28,19 @@ public final class TiledSegmenter {
     }
 
     /// An ensemble: the logits of every model (and every augmented view) are summed before the
-    /// argmax. The models must share their class names; the halo defaults to the largest.
+    /// argmax. The models must share their class names and intensity standardisation; the halo
+    /// defaults to the largest.
     public init(ensemble models: [QuantizedModel], tilePixelBudget: Int? = nil, halo: Int? = nil,
                 augmentation: TestTimeAugmentation = .none) throws {
         guard let first = models.first else { throw ModelError.invalidConfig("ensemble: no model") }
         for m in models.dropFirst() where m.classNames != first.classNames {
             throw ModelError.invalidConfig("ensemble: \(m.info.name) \(m.info.version) has classes \(m.classNames), "
                                            + "\(first.info.name) \(first.info.version) has \(first.classNames)")
+        }
+        // One table re-maps the rows for every member, so they must agree on it.
+        for m in models.dropFirst() where IntensityStandardization(config: m.info.config) != IntensityStandardization(config: first.info.config) {
+            throw ModelError.invalidConfig("ensemble: \(m.info.name) \(m.info.version) and \(first.info.name) \(first.info.version) "
+                                           + "differ in per-image intensity standardisation")
         }
         model = first
         runners = models.map { Int8GraphRunner(model: $0) }

@@ -94,7 +94,7 @@ struct FinetuneCommand: ParsableCommand {
             let ck = try Checkpoint.load(path: encoder)
             let a = ck.config, b = config
             guard a.widths == b.widths, a.depths == b.depths, a.stemKernel == b.stemKernel, a.gffGates == b.gffGates,
-                  a.mean == b.mean, a.std == b.std else {
+                  a.mean == b.mean, a.std == b.std, a.standardizeIntensity == b.standardizeIntensity else {
                 throw ValidationError("--encoder \(encoder) has another architecture or input normalisation than the network it would go into")
             }
             let names = try Checkpoint.restore(ck, into: trainer.net.store, strict: false, including: SegmentationTrainer.isEncoderTensor)
