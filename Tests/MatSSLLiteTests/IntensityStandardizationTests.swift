@@ -1,5 +1,6 @@
 import Foundation
 @testable import MatSSLLite
+import QuantKernels
 import Testing
 
 @Suite struct IntensityStandardizationTests {
@@ -111,6 +112,43 @@ import Testing
         // Rows without the image's statistics cannot be standardised: a clear error, not a guess.
         #expect { try TiledSegmenter(model: standardizing).segment(height: h, width: w) { _ in } }
             throws: { "\($0)".contains("standardises intensities") }
+    }
+
+    /// An SEM data bar (black panel with white text at the bottom) stays out of the statistics when
+    /// its rows are given, on the in-memory and the streamed path alike; it is still segmented.
+    @Test func dataBarRowsStayOutOfTheStatistics() throws {
+        let (_, plain) = try makeTestInt8Model()
+        var info = plain.info
+        info.config.standardizeIntensity = true
+        let standardizing = try QuantizedModel(info: info, convs: plain.convs)
+        let st = try #require(IntensityStandardization(config: info.config))
+        let (h, w, bar) = (96, 128, 16)
+        let t = makeTestImage(height: h, width: w, seed: 5)
+        let px: [Float] = (0..<(h * w)).map { i in
+            i / w < h - bar ? 0.15 + 0.3 * t[i] : ((i % w) % 8 < 2 ? 1 : 0)
+        }
+        let image = GrayImage(width: w, height: h, pixels: px)
+        var top = IntensityStandardization.Statistics()
+        px.withUnsafeBufferPointer { top.add(unit: UnsafeBufferPointer(rebasing: $0[0..<((h - bar) * w)])) }
+        var all = IntensityStandardization.Statistics()
+        px.withUnsafeBufferPointer { all.add(unit: $0) }
+        #expect(st.table(for: top) != st.table(for: all), "the bar must change the statistics")
+        let lut = st.table(for: top)
+        var u8 = [UInt8](repeating: 0, count: px.count)
+        qk_f32_unit_to_u8(px, px.count, &u8)
+        let mapped = GrayImage(width: w, height: h, pixels: u8.map { Float(lut[Int($0)]) / 255 })
+        let expected = try TiledSegmenter(model: plain).segment(mapped)
+
+        let tiled = TiledSegmenter(model: standardizing)
+        tiled.statisticsExcludedBottomRows = bar
+        #expect(try tiled.segment(image).labels == expected.labels)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("std-bar-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try PNGWriter.writeGray8(image, to: dir + "/bar.png")
+        #expect(try tiled.segment(reader: ImageDecoder.decodeRows(path: dir + "/bar.png")).labels == expected.labels)
+        // Without the setting the bar takes part, and the result differs.
+        #expect(try TiledSegmenter(model: standardizing).segment(image).labels != expected.labels)
     }
 
     /// fp32 inference (and so calibration and `evaluate`) re-maps the same way.

@@ -107,16 +107,18 @@ public struct IntensityStandardization: Equatable, Sendable {
         TrainImage(name: image.name, width: image.width, height: image.height, pixels: apply(image.pixels), labels: image.labels)
     }
 
-    /// Statistics of a whole image streamed from `path` (one extra decoding pass, rows in bands so
-    /// memory stays bounded) — for streamed inference, which needs them before its first tile.
-    public static func statistics(path: String, limits: DecodeLimits) throws -> Statistics {
+    /// Statistics of the first `rows` rows (nil: all) of an image streamed from `path` (one extra
+    /// decoding pass, rows in bands so memory stays bounded) — for streamed inference, which needs
+    /// them before its first tile.
+    public static func statistics(path: String, limits: DecodeLimits, rows: Int? = nil) throws -> Statistics {
         let reader = try ImageDecoder.decodeRows(path: path, limits: limits)
         var s = Statistics()
-        let w = reader.info.width, band = max(1, min(reader.info.height, (1 << 20) / max(w, 1)))
+        let h = min(rows ?? reader.info.height, reader.info.height)
+        let w = reader.info.width, band = max(1, min(h, (1 << 20) / max(w, 1)))
         var buffer = [Float](repeating: 0, count: band * w)
         var y = 0
-        while y < reader.info.height {
-            let n = min(band, reader.info.height - y)
+        while y < h {
+            let n = min(band, h - y)
             try buffer.withUnsafeMutableBufferPointer { try reader.readRows(n, into: $0) }
             buffer.withUnsafeBufferPointer { s.add(unit: UnsafeBufferPointer(rebasing: $0[0..<(n * w)])) }
             y += n

@@ -71,13 +71,23 @@ public final class TiledSegmenter {
 
     /// The per-image standardisation the model asks for (`ModelConfig.standardizeIntensity`), or nil.
     public var standardization: IntensityStandardization? { IntensityStandardization(config: model.info.config) }
+    /// Rows at the bottom of every image left out of the standardisation's statistics (an SEM data
+    /// bar: black panel, white text); they are still segmented. Ignored when it leaves no row.
+    public var statisticsExcludedBottomRows = 0
+
+    /// Rows of an image `height` tall that the statistics are taken over.
+    func statisticsRows(height: Int) -> Int {
+        height - statisticsExcludedBottomRows >= 1 ? height - statisticsExcludedBottomRows : height
+    }
 
     /// Segments an image held in memory.
     public func segment(_ image: GrayImage) throws -> LabelMask {
         var stats: IntensityStandardization.Statistics?
         if standardization != nil {
             var s = IntensityStandardization.Statistics()
-            image.pixels.withUnsafeBufferPointer { s.add(unit: $0) }
+            image.pixels.withUnsafeBufferPointer {
+                s.add(unit: UnsafeBufferPointer(rebasing: $0[0..<(statisticsRows(height: image.height) * image.width)]))
+            }
             stats = s
         }
         var next = 0
@@ -94,7 +104,8 @@ public final class TiledSegmenter {
     /// then read once more, ahead of `reader` (`IntensityStandardization.statistics(path:limits:)`).
     public func segment(reader: ImageRowReader) throws -> LabelMask {
         let stats = standardization == nil ? nil
-            : try IntensityStandardization.statistics(path: reader.path, limits: reader.limits)
+            : try IntensityStandardization.statistics(path: reader.path, limits: reader.limits,
+                                                      rows: statisticsRows(height: reader.info.height))
         return try segment(height: reader.info.height, width: reader.info.width, statistics: stats) { buffer in
             try reader.readRows(1, into: buffer)
         }

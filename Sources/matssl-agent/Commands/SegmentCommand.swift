@@ -15,7 +15,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Output folder (default: a 'matssl' folder beside each image).") var out: String?
     @Option(help: "Compute threads.") var threads = 1
     @Option(help: "Pixel size in µm for images whose files carry none (never guessed otherwise).") var pixelSize: Double?
-    @Option(help: "Rows of SEM data bar at the image bottom to leave out of the statistics.") var dataBarRows = 0
+    @Option(help: "Rows of SEM data bar at the image bottom to leave out of the statistics (and of a standardising model's intensity statistics).") var dataBarRows = 0
     @Option(help: "Classes (comma-separated names) that delineate grains: ASTM E112 grain size for them.") var grainClasses = ""
     @Flag(help: "Also write X.objects.csv (one row per connected object).") var objects = false
     @Flag(help: "Skip the overlay PNG.") var noOverlay = false
@@ -27,7 +27,7 @@ struct SegmentCommand: ParsableCommand {
         let logger = Logger(label: "segment")
         HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
-        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta)
+        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta, dataBarRows: dataBarRows)
         logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue)")
         let limits = DecodeLimits(maxPixels: maxPixels)
         let writer = ResultWriter(

@@ -80,7 +80,8 @@ enum SegmenterFactory {
     }
 
     private static func load(_ path: String, _ config: AgentConfig) throws -> ModelSegmenter {
-        do { return try ModelSegmenter(path: path, threads: nil, augmentation: config.augmentation) } catch {
+        do { return try ModelSegmenter(path: path, threads: nil, augmentation: config.augmentation,
+                                                dataBarRows: config.dataBarRows) } catch {
             throw SegmenterError(description: "model '\(path)' cannot be loaded: \(error)")
         }
     }

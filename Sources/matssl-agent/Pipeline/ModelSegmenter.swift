@@ -13,11 +13,13 @@ final class ModelSegmenter: StreamingSegmenter {
     /// thread count. The daemon passes nil: it builds segmenters on SIGHUP while its worker may be
     /// computing, and sets the thread count on the worker thread between images instead.
     /// `augmentation`: views whose logits are summed (`.flips` costs 4 passes; see docs/quantization.md).
-    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none) throws {
+    /// `dataBarRows`: bottom rows left out of a standardising model's intensity statistics.
+    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none, dataBarRows: Int = 0) throws {
         model = try QuantizedModelFile.load(path: path)
         self.path = path
         if let threads { qk_set_num_threads(Int32(max(1, threads))) }
         tiled = TiledSegmenter(model: model, augmentation: augmentation)
+        tiled.statisticsExcludedBottomRows = dataBarRows
     }
 
     var testTimeAugmentation: String? { tiled.augmentation.rawValue }
