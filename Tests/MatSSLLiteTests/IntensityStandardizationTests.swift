@@ -74,15 +74,20 @@ import Testing
         #expect(try ModelConfig.from(json: c.json()).standardizeIntensity == true)
     }
 
-    /// The flag only inserts the per-image table: an int8 model that standardises gives, bit for
-    /// bit, the mask its twin without the flag gives on the already re-mapped image — held in
-    /// memory, streamed from a PNG file (statistics from a first pass), and tiled.
-    @Test func int8ModelsApplyTheTableOnEveryPath() throws {
+    /// The small test int8 model, the same with `standardizeIntensity` on, and its standardisation.
+    static func int8Twins() throws -> (QuantizedModel, QuantizedModel, IntensityStandardization) {
         let (_, plain) = try makeTestInt8Model()
         var info = plain.info
         info.config.standardizeIntensity = true
         let standardizing = try QuantizedModel(info: info, convs: plain.convs)
-        let st = try #require(IntensityStandardization(config: info.config))
+        return (plain, standardizing, try #require(IntensityStandardization(config: info.config)))
+    }
+
+    /// The flag only inserts the per-image table: an int8 model that standardises gives, bit for
+    /// bit, the mask its twin without the flag gives on the already re-mapped image — held in
+    /// memory, streamed from a PNG file (statistics from a first pass), and tiled.
+    @Test func int8ModelsApplyTheTableOnEveryPath() throws {
+        let (plain, standardizing, st) = try Self.int8Twins()
         // A dark, flat image: the table changes it a lot.
         let (h, w) = (96, 128)
         let t = makeTestImage(height: h, width: w, seed: 5)
@@ -117,11 +122,7 @@ import Testing
     /// An SEM data bar (black panel with white text at the bottom) stays out of the statistics when
     /// its rows are given, on the in-memory and the streamed path alike; it is still segmented.
     @Test func dataBarRowsStayOutOfTheStatistics() throws {
-        let (_, plain) = try makeTestInt8Model()
-        var info = plain.info
-        info.config.standardizeIntensity = true
-        let standardizing = try QuantizedModel(info: info, convs: plain.convs)
-        let st = try #require(IntensityStandardization(config: info.config))
+        let (plain, standardizing, st) = try Self.int8Twins()
         let (h, w, bar) = (96, 128, 16)
         let t = makeTestImage(height: h, width: w, seed: 5)
         let px: [Float] = (0..<(h * w)).map { i in
