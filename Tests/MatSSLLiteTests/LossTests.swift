@@ -38,15 +38,19 @@ import Testing
         }
     }
 
-    @Test func diceCrossEntropyGradientMatchesFiniteDifferences() {
+    /// Dice weight 1 (the default), a partial weight, and 0 (cross-entropy alone).
+    @Test(arguments: [Float(1), 0.3, 0])
+    func diceCrossEntropyGradientMatchesFiniteDifferences(diceWeight: Float) {
         var rng = RandomState(seed: 5)
         let logits = Tensor([2, 3, 4, 5], values: (0..<120).map { _ in rng.normal() })
         var labels = (0..<40).map { _ in UInt8(rng.int(3)) }
         labels[3] = 255; labels[17] = 255
         var lossFn = SegmentationLoss(classes: 3, classWeights: [0.5, 1, 2])
         lossFn.ignoreIndex = 255
+        lossFn.diceWeight = diceWeight
         let r = lossFn.compute(logits: logits, labels: labels)
         #expect(r.loss.isFinite && r.ce > 0 && r.dice > 0 && r.dice < 1)
+        #expect(abs(r.loss - (r.ce + Double(diceWeight) * r.dice)) < 1e-12)
         for i in 0..<120 {
             let old = logits[i]
             logits[i] = old + 1e-2; let lp = lossFn.compute(logits: logits, labels: labels).loss

@@ -2,7 +2,7 @@ import Foundation
 
 /// Fine-tuning of a SegmentationNet on labeled images: random crops (crop²) with flips/rotations and
 /// intensity jitter (`IntensityJitter`, provenance "intensityJitter", default mild); loss =
-/// class-weighted cross-entropy (`ClassWeighting`) + Dice.
+/// class-weighted cross-entropy (`ClassWeighting`) + Dice × provenance "diceWeight" (default 1).
 public final class SegmentationTrainer {
     public let net: SegmentationNet
     public let optimizer: Optimizer
@@ -71,6 +71,12 @@ public final class SegmentationTrainer {
         }
         jitter = j
         self.state.provenance["intensityJitter"] = j.rawValue
+        // Weight of the Dice term (provenance "diceWeight"; runs from before the option used 1).
+        guard let dw = Float(self.state.provenance["diceWeight"] ?? "1"), dw >= 0, dw.isFinite else {
+            throw ModelError.invalidConfig("invalid Dice weight '\(self.state.provenance["diceWeight"] ?? "")'")
+        }
+        loss.diceWeight = dw
+        self.state.provenance["diceWeight"] = "\(dw)"
     }
 
     /// Crops of step s: images [batch, 1, crop, crop], labels batch·crop².

@@ -23,6 +23,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Warm-up steps.") var warmup: Int = 100
     @Option(help: "Cross-entropy class weights: inverse-sqrt (rare classes up) or uniform.") var classWeighting: String = ClassWeighting.inverseSqrt.rawValue
     @Option(help: "Brightness/contrast jitter of the training crops: mild (p 0.5, ×0.85–1.15) or strong (p 0.8, brightness ×0.7–1.3, contrast ×0.65–1.5).") var intensityJitter: String = IntensityJitter.mild.rawValue
+    @Option(help: ArgumentHelp("Weight of the soft Dice term in the loss (0: class-weighted cross-entropy alone).",
+                               discussion: "With 0, quantize --logit-adjustment 1 undoes the class weights exactly (docs/training.md).")) var diceWeight: Double = 1
     @Flag(help: ArgumentHelp("Standardise every image's brightness and contrast to the normalisation's mean/std before the network (recorded in the model; inference does the same).",
                              discussion: "Kept when --init is a segmentation checkpoint that already standardises.")) var standardizeIntensity = false
     @Option(help: "Weight decay (AdamW, conv weights).") var weightDecay: Float = 1e-4
@@ -39,6 +41,7 @@ struct FinetuneCommand: ParsableCommand {
         guard IntensityJitter(rawValue: intensityJitter) != nil else {
             throw ValidationError("--intensity-jitter must be one of \(IntensityJitter.allCases.map(\.rawValue).joined(separator: ", ")) (got \(intensityJitter))")
         }
+        guard diceWeight >= 0, diceWeight.isFinite else { throw ValidationError("--dice-weight must be ≥ 0 (got \(diceWeight))") }
         guard (0...1).contains(encoderLrFactor) else { throw ValidationError("--encoder-lr-factor must be in 0...1 (got \(encoderLrFactor))") }
     }
 
@@ -84,7 +87,8 @@ struct FinetuneCommand: ParsableCommand {
                                 "val": val.sorted().joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
                                 "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)",
-                                "classWeighting": classWeighting, "intensityJitter": intensityJitter]
+                                "classWeighting": classWeighting, "intensityJitter": intensityJitter,
+                                "diceWeight": "\(diceWeight)"]
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,
@@ -104,6 +108,7 @@ struct FinetuneCommand: ParsableCommand {
         if trainer.net.config.standardizeIntensity {
             logger.info("per-image intensity standardisation to mean \(trainer.net.config.mean), std \(trainer.net.config.std)")
         }
+        if trainer.loss.diceWeight != 1 { logger.info("Dice weight \(trainer.loss.diceWeight)") }
         logger.info("class weights \(trainer.loss.classWeights.map { String(format: "%.2f", $0) }.joined(separator: ","))")
         var opts = LoopOptions(totalSteps: trainer.state.totalSteps, outPath: out)
         opts.maxMinutes = common.maxMinutes; opts.checkpointMinutes = common.checkpointMinutes
