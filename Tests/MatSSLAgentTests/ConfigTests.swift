@@ -10,6 +10,7 @@ struct ConfigTests {
         #expect(c.backend == .auto && c.settleTime == 2 && c.outputFolder == "matssl" && c.engine == "auto" && c.model.isEmpty && c.threads == 2)
         #expect(c.grainClasses.isEmpty && c.dataBarRows == 0 && !c.objectsCSV && c.csvSeparator == .comma && c.htmlReport)
         #expect(c.journalPath == "/var/lib/matssl-agent/journal.sqlite")
+        #expect(c.tileMegapixels == 0 && c.tilePixelBudget == nil, "the model file's own tile budget")
     }
 
     @Test func everyKeyIsRead() throws {
@@ -31,6 +32,7 @@ struct ConfigTests {
             model = "/m/x.int8.safetensors"
             threads = 1
             tta = "d4"
+            tile_megapixels = 2.5
             [statistics]
             grain_classes = ["boundary"]
             data_bar_rows = 60
@@ -52,6 +54,7 @@ struct ConfigTests {
         #expect(c.threads == 1 && c.pixelSizeMicrometres == 0.25 && c.maxFileMegabytes == 10 && c.maxPixels == 1000)
         #expect(c.stateDirectory == "/tmp/s" && c.statusInterval == 3)
         #expect(c.engine == "model" && c.model == "/m/x.int8.safetensors" && c.augmentation == .d4)
+        #expect(c.tileMegapixels == 2.5 && c.tilePixelBudget == 2_500_000)
         #expect(c.grainClasses == ["boundary"] && c.dataBarRows == 60 && c.objectsCSV && c.csvSeparator == .semicolon && !c.htmlReport)
         #expect(c.statisticsOptions.grainBoundaryClasses == ["boundary"] && c.statisticsOptions.dataBarRows == 60)
     }

@@ -62,16 +62,16 @@ struct Int8InferenceTests {
         #expect(whole.plan(height: h, width: w).tiles == 1)
         let reference = try whole.segment(image)
         expectVaried(reference.labels)
-        // Square tiles in both directions.
+        // A grid of tiles in both directions (the least-work plan under this budget: 2 × 11).
         let halo = model.info.halo
-        let square = TiledSegmenter(model: model, tilePixelBudget: (128 + 2 * halo) * (128 + 2 * halo))
-        let plan = square.plan(height: h, width: w)
+        let grid = TiledSegmenter(model: model, tilePixelBudget: (64 + 2 * halo) * (64 + 2 * halo))
+        let plan = grid.plan(height: h, width: w)
         #expect(plan.coreWidth < 704 && plan.coreHeight < 608 && plan.tiles > 4, "plan \(plan)")
-        #expect(try square.segment(image) == reference)
-        // Full-width bands.
-        let bands = TiledSegmenter(model: model, tilePixelBudget: 704 * (2 * halo + 160))
-        #expect(bands.plan(height: h, width: w).coreWidth == 704)
-        #expect(try bands.segment(image) == reference)
+        #expect(try grid.segment(image) == reference)
+        // Two tiles side by side, full height.
+        let pair = TiledSegmenter(model: model, tilePixelBudget: (128 + 2 * halo) * (128 + 2 * halo))
+        #expect(pair.plan(height: h, width: w).tiles == 2 && pair.plan(height: h, width: w).coreHeight == 608)
+        #expect(try pair.segment(image) == reference)
     }
 
     @Test func fusingUpsampleIntoConcatChangesNoBit() throws {

@@ -103,7 +103,7 @@ struct TestTimeAugmentationTests {
         let reference = try whole.segment(image)
         expectVaried(reference.labels)
         let halo = model.info.halo
-        let square = TiledSegmenter(model: model, tilePixelBudget: (128 + 2 * halo) * (128 + 2 * halo), augmentation: tta)
+        let square = TiledSegmenter(model: model, tilePixelBudget: (64 + 2 * halo) * (64 + 2 * halo), augmentation: tta)
         #expect(square.plan(height: h, width: w).tiles > 4)
         #expect(try square.segment(image) == reference)
         let plain = try TiledSegmenter(model: model, tilePixelBudget: 1 << 30).segment(image)

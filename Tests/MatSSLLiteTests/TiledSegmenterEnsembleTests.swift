@@ -52,7 +52,7 @@ struct TiledSegmenterEnsembleTests {
         let whole = try TiledSegmenter(ensemble: [a, b], tilePixelBudget: 1 << 30, augmentation: .flips).segment(image)
         expectVaried(whole.labels)
         let halo = max(a.info.halo, b.info.halo)
-        let tiled = try TiledSegmenter(ensemble: [a, b], tilePixelBudget: (128 + 2 * halo) * (128 + 2 * halo), augmentation: .flips)
+        let tiled = try TiledSegmenter(ensemble: [a, b], tilePixelBudget: (64 + 2 * halo) * (64 + 2 * halo), augmentation: .flips)
         #expect(tiled.halo == halo && tiled.plan(height: h, width: w).tiles > 4)
         #expect(try tiled.segment(image) == whole)
     }

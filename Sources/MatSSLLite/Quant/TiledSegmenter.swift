@@ -50,23 +50,68 @@ public final class TiledSegmenter {
         self.augmentation = augmentation
     }
 
-    /// The tiling of a padded `height` × `width` image: core sizes (multiples of 32).
+    /// The tiling of a padded image: cores of `coreHeight` × `coreWidth` (multiples of 32; the last
+    /// row and column of cores may be shorter), each computed as a tile that adds `halo` pixels on
+    /// every side, clipped to the padded image.
     public struct Plan: Equatable, Sendable {
         public var paddedHeight: Int, paddedWidth: Int
         public var coreHeight: Int, coreWidth: Int
-        public var tiles: Int { ((paddedHeight + coreHeight - 1) / coreHeight) * ((paddedWidth + coreWidth - 1) / coreWidth) }
+        public var halo: Int
+        public var tiles: Int { Self.cores(paddedHeight, coreHeight) * Self.cores(paddedWidth, coreWidth) }
+        /// Pixels the network computes over all tiles (≥ the padded image; the excess is halo).
+        public var networkPixels: Int {
+            Self.tileSpans(paddedHeight, core: coreHeight, halo: halo).sum * Self.tileSpans(paddedWidth, core: coreWidth, halo: halo).sum
+        }
+        /// Pixels of the largest tile (what bounds activation memory).
+        public var largestTilePixels: Int {
+            Self.tileSpans(paddedHeight, core: coreHeight, halo: halo).max * Self.tileSpans(paddedWidth, core: coreWidth, halo: halo).max
+        }
+
+        static func cores(_ size: Int, _ core: Int) -> Int { (size + core - 1) / core }
+
+        /// Sum and maximum of the tile extents along one side of `size` cut into cores of `core`.
+        static func tileSpans(_ size: Int, core: Int, halo: Int) -> (sum: Int, max: Int) {
+            var sum = 0, largest = 0, start = 0
+            while start < size {
+                let end = min(size, start + core)
+                let span = min(size, end + halo) - max(0, start - halo)
+                sum += span; largest = max(largest, span)
+                start = end
+            }
+            return (sum, largest)
+        }
+
+        /// See `TiledSegmenter.plan(height:width:)`.
+        public static func best(height: Int, width: Int, halo: Int, tilePixelBudget: Int) -> Self {
+            let a = InferenceGraph.alignment
+            let hp = (height + a - 1) / a * a, wp = (width + a - 1) / a * a
+            let rows = stride(from: a, through: hp, by: a).map { ($0, tileSpans(hp, core: $0, halo: halo)) }
+            let cols = stride(from: a, through: wp, by: a).map { ($0, tileSpans(wp, core: $0, halo: halo)) }
+            // Ordered by (fits the budget, network work, tiles, largest tile) — fewer, larger tiles on ties.
+            var best: (key: (Int, Int, Int, Int), ch: Int, cw: Int)?
+            for (ch, r) in rows {
+                for (cw, c) in cols {
+                    let largest = r.max * c.max
+                    let fits = largest <= tilePixelBudget
+                    let key = (fits ? 0 : 1, fits ? r.sum * c.sum : largest, cores(hp, ch) * cores(wp, cw), largest)
+                    if best == nil || key < best!.key { best = (key, ch, cw) }
+                }
+            }
+            return Self(paddedHeight: hp, paddedWidth: wp, coreHeight: best!.ch, coreWidth: best!.cw, halo: halo)
+        }
     }
 
+    /// The tiling with the least network work (`Plan.networkPixels`) whose every tile fits in
+    /// `tilePixelBudget`; the whole image as one tile when it fits. Tiles at the image's edges have
+    /// no halo on that side, so e.g. a 1536×1120 image under a 1.5 Mpx budget is best cut into two
+    /// 1152×1120 tiles (1.5× the image's pixels), not into full-width bands (4×). If no tiling fits
+    /// the budget (a budget below (32 + 2·halo)²), the one with the smallest tiles.
+    ///
+    /// Work and tile size separate into a height part and a width part (every row of tiles has the
+    /// same heights, every column the same widths), so all pairs of core sizes are tried:
+    /// (height/32)·(width/32) products, cheap next to one tile of network work.
     public func plan(height: Int, width: Int) -> Plan {
-        let a = InferenceGraph.alignment
-        let hp = (height + a - 1) / a * a, wp = (width + a - 1) / a * a
-        if hp * wp <= tilePixelBudget { return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: hp, coreWidth: wp) }
-        // Full-width bands when they fit, else square cores.
-        let bandRows = tilePixelBudget / wp - 2 * halo
-        if bandRows >= 4 * a { return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: bandRows / a * a, coreWidth: wp) }
-        let side = Int(Double(tilePixelBudget).squareRoot()) - 2 * halo
-        let core = max(a, side / a * a)
-        return Plan(paddedHeight: hp, paddedWidth: wp, coreHeight: min(core, hp), coreWidth: min(core, wp))
+        Plan.best(height: height, width: width, halo: halo, tilePixelBudget: tilePixelBudget)
     }
 
     /// The per-image standardisation the model asks for (`ModelConfig.standardizeIntensity`), or nil.

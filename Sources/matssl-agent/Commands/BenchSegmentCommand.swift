@@ -28,6 +28,8 @@ struct BenchSegmentCommand: ParsableCommand {
 
     struct Timing: Encodable {
         var image: String, width: Int, height: Int, threads: Int, tiles: Int
+        /// Pixels the network computes over all tiles (the excess over width × height is halo and padding).
+        var networkPixels: Int
         var runs: Int, bestMs: Double, medianMs: Double, ms: [Double]
     }
     struct Report: Encodable {
@@ -54,7 +56,7 @@ struct BenchSegmentCommand: ParsableCommand {
         for image in images {
             let (gray, _) = try ImageDecoder.decode(path: image, limits: DecodeLimits(maxPixels: maxPixels))
             let name = (image as NSString).lastPathComponent
-            let tiles = segmenter.plan(height: gray.height, width: gray.width).tiles
+            let plan = segmenter.plan(height: gray.height, width: gray.width)
             for t in threadCounts {
                 qk_set_num_threads(Int32(t))
                 var mask: LabelMask?
@@ -72,7 +74,8 @@ struct BenchSegmentCommand: ParsableCommand {
                 let sorted = ms.sorted()
                 let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
                                                    : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-                results.append(Timing(image: name, width: gray.width, height: gray.height, threads: t, tiles: tiles,
+                results.append(Timing(image: name, width: gray.width, height: gray.height, threads: t, tiles: plan.tiles,
+                                      networkPixels: plan.networkPixels,
                                       runs: runs, bestMs: sorted[0], medianMs: median, ms: ms))
             }
         }

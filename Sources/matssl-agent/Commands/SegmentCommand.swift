@@ -22,13 +22,21 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Refuse images with more pixels than this.") var maxPixels = 268_435_456
     @Option(help: "Test-time augmentation: none, flips (logits summed over 4 flipped views) or d4 (8 views).")
     var tta: TestTimeAugmentation = AgentConfig.defaultTestTimeAugmentation
+    @Option(help: ArgumentHelp("Largest tile computed at once, megapixels including the halo (default: the model's, 1.5).",
+                               discussion: "More memory (≈ 32 bytes per tile pixel), less repeated halo work on images larger than one tile; the result does not change."))
+    var tileMegapixels: Double?
+
+    func validate() throws {
+        if let t = tileMegapixels, !(t > 0 && t.isFinite) { throw ValidationError("--tile-megapixels must be positive (got \(t))") }
+    }
 
     func run() throws {
         let logger = Logger(label: "segment")
         HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
-        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta, dataBarRows: dataBarRows)
-        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue)")
+        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta, dataBarRows: dataBarRows,
+                                           tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
+        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(segmenter.tilePixelBudget) / 1e6)) Mpx")
         let limits = DecodeLimits(maxPixels: maxPixels)
         let writer = ResultWriter(
             classNames: segmenter.classNames, palette: segmenter.palette,

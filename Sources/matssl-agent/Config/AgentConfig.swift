@@ -35,11 +35,17 @@ struct AgentConfig: Equatable, Sendable {
     var threads: Int = 2
     /// Test-time augmentation of the model engine: "none", "flips" (4 passes) or "d4" (8 passes).
     var testTimeAugmentation: String = AgentConfig.defaultTestTimeAugmentation.rawValue
+    /// Largest tile the model engine computes at once, in megapixels including the halo (0 = the
+    /// model file's own budget, 1.5 for the shipped models). Larger tiles cost memory (≈ 32 bytes
+    /// per tile pixel) and save the halo's recomputation on images bigger than one tile.
+    var tileMegapixels: Double = 0
 
     /// What `segment` and the daemon use unless told otherwise (docs/quantization.md measures it).
     static let defaultTestTimeAugmentation = TestTimeAugmentation.flips
     /// `testTimeAugmentation` parsed (validated by the loader).
     var augmentation: TestTimeAugmentation { TestTimeAugmentation(rawValue: testTimeAugmentation) ?? .none }
+    /// `tileMegapixels` in pixels, nil for the model's own budget.
+    var tilePixelBudget: Int? { tileMegapixels > 0 ? Int((tileMegapixels * 1e6).rounded()) : nil }
 
     // [statistics]
     /// Classes (by name) that delineate grains: each gets an ASTM E112 intercept grain size.

@@ -21,7 +21,7 @@ enum ConfigLoader {
     static let schema: [String: Set<String>] = [
         "watch": ["roots", "backend", "poll_interval", "rescan_interval", "settle_time", "include", "exclude"],
         "output": ["folder", "overlay", "results_csv"],
-        "segmentation": ["engine", "model", "threads", "tta"],
+        "segmentation": ["engine", "model", "threads", "tta", "tile_megapixels"],
         "statistics": ["grain_classes", "data_bar_rows", "objects_csv", "csv_separator", "html_report"],
         "image": ["pixel_size_um"],
         "limits": ["max_file_mb", "max_pixels"],
@@ -114,6 +114,7 @@ enum ConfigLoader {
         string(segmentation, "segmentation", "model") { config.model = $0 }
         integer(segmentation, "segmentation", "threads", min: 1) { config.threads = $0 }
         string(segmentation, "segmentation", "tta") { config.testTimeAugmentation = $0 }
+        number(segmentation, "segmentation", "tile_megapixels", min: 0) { config.tileMegapixels = $0 }
 
         let statistics = section("statistics")
         strings(statistics, "statistics", "grain_classes") { config.grainClasses = $0 }

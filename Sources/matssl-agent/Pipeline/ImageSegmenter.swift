@@ -81,7 +81,7 @@ enum SegmenterFactory {
 
     private static func load(_ path: String, _ config: AgentConfig) throws -> ModelSegmenter {
         do { return try ModelSegmenter(path: path, threads: nil, augmentation: config.augmentation,
-                                                dataBarRows: config.dataBarRows) } catch {
+                                                dataBarRows: config.dataBarRows, tilePixelBudget: config.tilePixelBudget) } catch {
             throw SegmenterError(description: "model '\(path)' cannot be loaded: \(error)")
         }
     }

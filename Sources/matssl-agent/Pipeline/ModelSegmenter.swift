@@ -14,15 +14,19 @@ final class ModelSegmenter: StreamingSegmenter {
     /// computing, and sets the thread count on the worker thread between images instead.
     /// `augmentation`: views whose logits are summed (`.flips` costs 4 passes; see docs/quantization.md).
     /// `dataBarRows`: bottom rows left out of a standardising model's intensity statistics.
-    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none, dataBarRows: Int = 0) throws {
+    /// `tilePixelBudget`: the largest tile in pixels (nil: the model file's own budget).
+    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none, dataBarRows: Int = 0,
+         tilePixelBudget: Int? = nil) throws {
         model = try QuantizedModelFile.load(path: path)
         self.path = path
         if let threads { qk_set_num_threads(Int32(max(1, threads))) }
-        tiled = TiledSegmenter(model: model, augmentation: augmentation)
+        tiled = TiledSegmenter(model: model, tilePixelBudget: tilePixelBudget, augmentation: augmentation)
         tiled.statisticsExcludedBottomRows = dataBarRows
     }
 
     var testTimeAugmentation: String? { tiled.augmentation.rawValue }
+    /// The largest tile computed at once (pixels, halo included).
+    var tilePixelBudget: Int { tiled.tilePixelBudget }
 
     var modelName: String { model.info.name }
     var modelVersion: String { model.info.version }
