@@ -26,7 +26,8 @@ struct CheckConfigCommand: ParsableCommand {
         }
         print("configuration '\(options.config)' is valid")
         print("  roots: \(config.roots.joined(separator: ", ")) (backend \(config.backend.rawValue), settle \(config.settleTime) s)")
-        print("  engine = \"\(config.engine)\"\(config.model.isEmpty ? "" : ", model = \"\(config.model)\""), threads \(config.threads)")
+        print("  engine = \"\(config.engine)\"\(config.model.isEmpty ? "" : ", model = \"\(config.model)\""), threads \(config.threads), "
+              + "tta \(config.testTimeAugmentation), tiles up to \(config.tileMegapixels > 0 ? String(format: "%g Mpx", config.tileMegapixels) : "the model's budget")")
         for note in notes { print("  \(note)") }
         print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows, "
               + "objects CSV \(config.objectsCSV ? "on" : "off"), CSV separator '\(config.csvSeparator.rawValue)', index.html \(config.htmlReport ? "on" : "off")")
