@@ -25,6 +25,28 @@ public enum DihedralTransform: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Where the pixel `(y, x)` of the original `h` × `w` image lands in the transformed one (the
+    /// inverse of `source`).
+    public func target(_ y: Int, _ x: Int, height h: Int, width w: Int) -> (ty: Int, tx: Int) {
+        switch self {
+        case .identity: return (y, x)
+        case .flipH: return (y, w - 1 - x)
+        case .flipV: return (h - 1 - y, x)
+        case .rot180: return (h - 1 - y, w - 1 - x)
+        case .transpose: return (x, y)
+        case .rot90: return (w - 1 - x, y)
+        case .rot270: return (x, h - 1 - y)
+        case .antiTranspose: return (w - 1 - x, h - 1 - y)
+        }
+    }
+
+    /// The rectangle of the transformed image that shows `rect` of the original `h` × `w` image.
+    public func viewRect(_ rect: GridRect, height h: Int, width w: Int) -> GridRect {
+        guard !rect.isEmpty else { return rect }
+        let a = target(rect.y0, rect.x0, height: h, width: w), b = target(rect.y1 - 1, rect.x1 - 1, height: h, width: w)
+        return GridRect(y0: min(a.ty, b.ty), y1: max(a.ty, b.ty) + 1, x0: min(a.tx, b.tx), x1: max(a.tx, b.tx) + 1)
+    }
+
     /// `source` along one row of the transformed image, which every symmetry maps to a line:
     /// `source(ty, tx) == (y0 + tx·dy, x0 + tx·dx)` for all tx, with dy, dx in {−1, 0, 1}.
     @inline(__always)

@@ -45,22 +45,31 @@ public final class Int8GraphRunner {
     /// Segments a tile.
     /// - Parameters:
     ///   - tile: u8 intensities `[height, width]` (q = round(255·x)); height and width multiples of 32.
-    ///   - labels: receives `[height, width]` class ids (argmax of the logits; ties go to the lower id).
-    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, labels: UnsafeMutableBufferPointer<UInt8>) throws {
-        guard labels.count >= height * width else {
-            throw ModelError.badInput("label buffer of \(labels.count) for a \(width)×\(height) tile")
+    ///   - region: the part of the tile whose labels are wanted (default: all of it); its sides
+    ///     must be multiples of 32 (or end at the tile's edge). Only what those labels depend on is
+    ///     computed (`TensorRegions`); the labels equal the whole-tile run's there.
+    ///   - labels: receives `[region.height, region.width]` class ids (argmax of the logits; ties go
+    ///     to the lower id).
+    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, region: GridRect? = nil,
+                    labels: UnsafeMutableBufferPointer<UInt8>) throws {
+        let r = region ?? GridRect(y0: 0, y1: height, x0: 0, x1: width)
+        guard labels.count >= r.height * r.width else {
+            throw ModelError.badInput("label buffer of \(labels.count) for a \(r.width)×\(r.height) region")
         }
-        try execute(tile: tile, height: height, width: width, output: .labels(labels))
+        try execute(tile: tile, height: height, width: width, region: r, output: .labels(labels))
     }
 
     /// Runs a tile and hands over its float logits a band of rows at a time (for test-time
     /// augmentation, which averages logits over several views).
-    /// - Parameter logits: called top to bottom with `(firstRow, rows, values)`, values
-    ///   `[rows, width, classes]` (channels last); the buffer is reused after the call returns.
-    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int,
+    /// - Parameter region: as in `run(tile:height:width:region:labels:)`.
+    /// - Parameter logits: called top to bottom with `(firstRow, rows, values)`: tile rows
+    ///   `firstRow..<firstRow + rows`, values `[rows, region.width, classes]` (channels last) for
+    ///   the region's columns; the buffer is reused after the call returns.
+    public func run(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, region: GridRect? = nil,
                     logits: (Int, Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let r = region ?? GridRect(y0: 0, y1: height, x0: 0, x1: width)
         try withoutActuallyEscaping(logits) { sink in
-            try execute(tile: tile, height: height, width: width, output: .logits(sink))
+            try execute(tile: tile, height: height, width: width, region: r, output: .logits(sink))
         }
     }
 
@@ -70,18 +79,48 @@ public final class Int8GraphRunner {
         case logits((Int, Int, UnsafeBufferPointer<Float>) throws -> Void)
     }
 
-    private func execute(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, output: Output) throws {
+    /// The rows and columns `want` of a tensor held over `have` (`c` bytes per pixel), contiguous:
+    /// the buffer itself (or its rows, without a copy) when the columns match, else a copy.
+    private static func withWindow<R>(_ buffer: [UInt8], have: GridRect, want: GridRect, channels c: Int,
+                                      _ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(have.contains(want) && !want.isEmpty, "window \(want) outside \(have)")
+        if want.x0 == have.x0 && want.x1 == have.x1 {
+            return try buffer.withUnsafeBufferPointer { try body($0.baseAddress! + (want.y0 - have.y0) * have.width * c) }
+        }
+        var copy = [UInt8](unsafeUninitializedCapacity: want.height * want.width * c) { _, n in n = want.height * want.width * c }
+        buffer.withUnsafeBufferPointer { src in
+            copy.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<want.height {
+                    (dst.baseAddress! + y * want.width * c).update(
+                        from: src.baseAddress! + ((want.y0 - have.y0 + y) * have.width + want.x0 - have.x0) * c, count: want.width * c)
+                }
+            }
+        }
+        return try copy.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    private func execute(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, region: GridRect, output: Output) throws {
         let g = model.info.graph
         let align = InferenceGraph.alignment
         guard height > 0, width > 0, height % align == 0, width % align == 0, tile.count >= height * width else {
             throw ModelError.badInput("int8 tile \(width)×\(height) must be a positive multiple of \(align)")
         }
+        let full = GridRect(y0: 0, y1: height, x0: 0, x1: width)
+        func aligned(_ v: Int, _ end: Int) -> Bool { v % align == 0 || v == end }
+        guard full.contains(region), !region.isEmpty, aligned(region.y0, height), aligned(region.y1, height),
+              aligned(region.x0, width), aligned(region.x1, width) else {
+            throw ModelError.badInput("region \(region) of a \(width)×\(height) tile must lie inside it on multiples of \(align)")
+        }
+        let rects = region == full ? g.tensors.map { t in GridRect(y0: 0, y1: height / t.stride, x0: 0, x1: width / t.stride) }
+                                   : TensorRegions(graph: g, height: height, width: width, output: region).rects
         var buffers = [[UInt8]?](repeating: nil, count: g.tensors.count)
-        buffers[0] = Array(tile.prefix(height * width))
+        buffers[0] = Self.withWindow(Array(tile.prefix(height * width)), have: full, want: rects[0], channels: 1) {
+            Array(UnsafeBufferPointer(start: $0, count: rects[0].height * rects[0].width))
+        }
         let acts = model.info.activations
-        func dims(_ id: Int) -> (h: Int, w: Int, c: Int) {
+        func extent(_ id: Int) -> GridRect {
             let s = g.tensors[id].stride
-            return (height / s, width / s, g.tensors[id].channels)
+            return GridRect(y0: 0, y1: height / s, x0: 0, x1: width / s)
         }
         let fuse = fuseUpsampleConcat
         let lastUse = fuse ? self.lastUse : lastUseUnfused
@@ -89,72 +128,106 @@ public final class Int8GraphRunner {
             switch op {
             case .conv(let spec):
                 let conv = model.convByOutput[spec.output]!
-                let (ih, iw, _) = dims(spec.input)
+                let out = rects[spec.output]
+                // The input window this output reads; outside the tensor it is padding.
+                let w = TensorRegions.window(of: out, kernel: spec.kernel, stride: spec.stride, pad: spec.pad)
+                let e = extent(spec.input)
+                let clipped = GridRect(y0: max(w.y0, e.y0), y1: min(w.y1, e.y1), x0: max(w.x0, e.x0), x1: min(w.x1, e.x1))
+                let cin = g.tensors[spec.input].channels
+                var p = conv.params(h: clipped.height, w: clipped.width, input: acts[spec.input]!,
+                                    output: spec.floatOutput ? nil : acts[spec.output]!, residual: spec.residual.map { acts[$0]! })
+                p.pad_top = Int32(clipped.y0 - w.y0); p.pad_bottom = Int32(w.y1 - clipped.y1)
+                p.pad_left = Int32(clipped.x0 - w.x0); p.pad_right = Int32(w.x1 - clipped.x1)
+                guard Int(qk_conv_out_h(&p)) == out.height, Int(qk_conv_out_w(&p)) == out.width else {
+                    throw ModelError.badInput("conv \(spec.name): output \(qk_conv_out_w(&p))×\(qk_conv_out_h(&p)), region \(out)")
+                }
+                let input = buffers[spec.input]!
                 if spec.floatOutput {
-                    try classify(conv, input: buffers[spec.input]!, h: ih, w: iw, inParams: acts[spec.input]!, output: output)
+                    precondition(spec.kernel == 1 && spec.pad == 0, "the classifier is a 1×1 conv")
+                    try Self.withWindow(input, have: rects[spec.input], want: clipped, channels: cin) { inp in
+                        try classify(conv, input: inp, h: out.height, w: out.width, firstRow: out.y0, inParams: acts[spec.input]!, output: output)
+                    }
                     continue
                 }
-                let (oh, ow, oc) = dims(spec.output)
-                var p = conv.params(h: ih, w: iw, input: acts[spec.input]!, output: acts[spec.output]!,
-                                    residual: spec.residual.map { acts[$0]! })
-                guard Int(qk_conv_out_h(&p)) == oh, Int(qk_conv_out_w(&p)) == ow else {
-                    throw ModelError.badInput("conv \(spec.name): output \(qk_conv_out_w(&p))×\(qk_conv_out_h(&p)), graph expects \(ow)×\(oh)")
-                }
-                let input = buffers[spec.input]!, residual = spec.residual.map { buffers[$0]! }
-                buffers[spec.output] = try Self.filled(oh * ow * oc, what: "conv \(spec.name)") { o in
-                    input.withUnsafeBufferPointer { inp in
+                let oc = g.tensors[spec.output].channels
+                buffers[spec.output] = try Self.withWindow(input, have: rects[spec.input], want: clipped, channels: cin) { inp in
+                    try Self.filled(out.height * out.width * oc, what: "conv \(spec.name)") { o in
                         conv.bias.withUnsafeBufferPointer { bias in
                             conv.multipliers.withUnsafeBufferPointer { mult in
-                                guard let residual else {
-                                    return qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, nil, o)
+                                guard let res = spec.residual else {
+                                    return qk_int8_conv2d(&p, conv.packed, inp, bias.baseAddress, mult.baseAddress, nil, o)
                                 }
-                                return residual.withUnsafeBufferPointer { res in
-                                    qk_int8_conv2d(&p, conv.packed, inp.baseAddress, bias.baseAddress, mult.baseAddress, res.baseAddress, o)
+                                return Self.withWindow(buffers[res]!, have: rects[res], want: out, channels: oc) { r in
+                                    qk_int8_conv2d(&p, conv.packed, inp, bias.baseAddress, mult.baseAddress, r, o)
                                 }
                             }
                         }
                     }
                 }
             case .maxPool(let i, let o):
-                let (ih, iw, c) = dims(i), (oh, ow, _) = dims(o)
+                let out = rects[o], c = g.tensors[i].channels
+                let w = TensorRegions.window(of: out, kernel: 3, stride: 2, pad: 1), e = extent(i)
                 let input = buffers[i]!
-                buffers[o] = try Self.filled(oh * ow * c, what: "max pool") { out in
-                    input.withUnsafeBufferPointer { qk_u8_maxpool2d($0.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), 3, 2, 1, out) }
+                let whole = out == extent(o) && rects[i] == e
+                if whole || e.contains(w) {
+                    // The whole tensor (the kernel pads it), or a window inside it (no padding).
+                    let pad: Int32 = whole ? 1 : 0
+                    let inner = whole ? e : w
+                    buffers[o] = try Self.withWindow(input, have: rects[i], want: inner, channels: c) { inp in
+                        try Self.filled(out.height * out.width * c, what: "max pool") {
+                            qk_u8_maxpool2d(inp, 1, Int32(inner.height), Int32(inner.width), Int32(c), 3, 2, pad, $0)
+                        }
+                    }
+                } else {
+                    // Padded taps are ignored by the kernel; 0 is ≤ every u8, so a zero border is the same.
+                    var padded = [UInt8](repeating: 0, count: w.height * w.width * c)
+                    let have = rects[i]
+                    input.withUnsafeBufferPointer { src in
+                        padded.withUnsafeMutableBufferPointer { dst in
+                            for y in max(w.y0, e.y0)..<min(w.y1, e.y1) {
+                                let x0 = max(w.x0, e.x0), x1 = min(w.x1, e.x1)
+                                (dst.baseAddress! + ((y - w.y0) * w.width + x0 - w.x0) * c).update(
+                                    from: src.baseAddress! + ((y - have.y0) * have.width + x0 - have.x0) * c, count: (x1 - x0) * c)
+                            }
+                        }
+                    }
+                    buffers[o] = try Self.filled(out.height * out.width * c, what: "max pool") { out in
+                        padded.withUnsafeBufferPointer { qk_u8_maxpool2d($0.baseAddress, 1, Int32(w.height), Int32(w.width), Int32(c), 3, 2, 0, out) }
+                    }
                 }
             case .upsample(let i, let o):
                 if fuse && fusedUpsamples[o] != nil { continue } // done by the concat that reads it
-                let (ih, iw, c) = dims(i)
-                let input = buffers[i]!
-                buffers[o] = try Self.filled(4 * ih * iw * c, what: "upsample") { out in
-                    input.withUnsafeBufferPointer {
-                        qk_u8_upsample2x_nearest($0.baseAddress, 1, Int32(ih), Int32(iw), Int32(c), Int32(c), out, Int32(c))
+                let out = rects[o], c = g.tensors[i].channels
+                let src = GridRect(y0: out.y0 / 2, y1: out.y1 / 2, x0: out.x0 / 2, x1: out.x1 / 2)
+                buffers[o] = try Self.withWindow(buffers[i]!, have: rects[i], want: src, channels: c) { inp in
+                    try Self.filled(out.height * out.width * c, what: "upsample") {
+                        qk_u8_upsample2x_nearest(inp, 1, Int32(src.height), Int32(src.width), Int32(c), Int32(c), $0, Int32(c))
                     }
                 }
             case .concat(let ins, let o):
-                let (oh, ow, oc) = dims(o)
+                let out = rects[o], oc = g.tensors[o].channels
                 let outP = acts[o]!
                 // Every output channel is written by exactly one part, so the buffer needs no zero-fill.
                 guard ins.reduce(0, { $0 + g.tensors[$1].channels }) == oc else {
                     throw ModelError.invalidConfig("concat into tensor \(o): parts do not add up to \(oc) channels")
                 }
-                var out = [UInt8](unsafeUninitializedCapacity: oh * ow * oc) { _, n in n = oh * ow * oc }
+                var buf = [UInt8](unsafeUninitializedCapacity: out.height * out.width * oc) { _, n in n = out.height * out.width * oc }
                 var off = 0
                 for i in ins {
                     let c = g.tensors[i].channels, ip = acts[i]!
-                    if fuse, let src = fusedUpsamples[i] {
+                    if fuse, let srcID = fusedUpsamples[i] {
                         // Requantize the half-size input (read with the upsampled tensor's params,
                         // as the unfused path reads the copied bytes), then replicate it 2×2.
-                        let (sh, sw, _) = dims(src)
-                        let source = buffers[src]!
-                        let small = try Self.filled(sh * sw * c, what: "concat") { out in
-                            source.withUnsafeBufferPointer {
-                                qk_u8_requantize_into($0.baseAddress, sh * sw, Int32(c), Int32(c), Int32(ip.zeroPoint),
-                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), out, Int32(c), 0)
+                        let src = GridRect(y0: out.y0 / 2, y1: out.y1 / 2, x0: out.x0 / 2, x1: out.x1 / 2)
+                        let small = try Self.withWindow(buffers[srcID]!, have: rects[srcID], want: src, channels: c) { inp in
+                            try Self.filled(src.height * src.width * c, what: "concat") { s in
+                                qk_u8_requantize_into(inp, src.height * src.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), s, Int32(c), 0)
                             }
                         }
                         let st = small.withUnsafeBufferPointer { inp in
-                            out.withUnsafeMutableBufferPointer {
-                                qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(sh), Int32(sw), Int32(c), Int32(c),
+                            buf.withUnsafeMutableBufferPointer {
+                                qk_u8_upsample2x_nearest(inp.baseAddress, 1, Int32(src.height), Int32(src.width), Int32(c), Int32(c),
                                                          $0.baseAddress! + off, Int32(oc))
                             }
                         }
@@ -162,16 +235,16 @@ public final class Int8GraphRunner {
                         off += c
                         continue
                     }
-                    let st = buffers[i]!.withUnsafeBufferPointer { inp in
-                        out.withUnsafeMutableBufferPointer {
-                            qk_u8_requantize_into(inp.baseAddress, oh * ow, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                    let st = Self.withWindow(buffers[i]!, have: rects[i], want: out, channels: c) { inp in
+                        buf.withUnsafeMutableBufferPointer {
+                            qk_u8_requantize_into(inp, out.height * out.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
                                                   ip.scale / outP.scale, Int32(outP.zeroPoint), $0.baseAddress, Int32(oc), Int32(off))
                         }
                     }
                     guard st == 0 else { throw ModelError.badInput("concat: kernel status \(st)") }
                     off += c
                 }
-                buffers[o] = out
+                buffers[o] = buf
             }
             for t in FloatGraphRunner.inputs(of: op) {
                 if lastUse[t] == index { buffers[t] = nil }
@@ -195,7 +268,8 @@ public final class Int8GraphRunner {
     }
 
     /// The 1×1 float-output classifier in row chunks, fused with the argmax (or handing the logits on).
-    private func classify(_ conv: QuantizedConv, input: [UInt8], h: Int, w: Int, inParams: QuantParams,
+    /// `input`: `[h, w, cin]` u8 (the region's pixels); logits rows are reported from tile row `firstRow`.
+    private func classify(_ conv: QuantizedConv, input: UnsafePointer<UInt8>, h: Int, w: Int, firstRow: Int, inParams: QuantParams,
                           output: Output) throws {
         let k = conv.spec.cout, cin = conv.spec.cin
         guard conv.spec.kernel == 1, conv.spec.stride == 1 else {
@@ -207,19 +281,17 @@ public final class Int8GraphRunner {
         while y0 < h {
             let n = min(rows, h - y0)
             var p = conv.params(h: n, w: w, input: inParams, output: nil, residual: nil)
-            let st = input.withUnsafeBufferPointer { inp in
-                conv.multipliers.withUnsafeBufferPointer { sc in
-                    conv.floatBias.withUnsafeBufferPointer { fb in
-                        logits.withUnsafeMutableBufferPointer {
-                            qk_int8_conv2d_f32out(&p, conv.packed, inp.baseAddress! + y0 * w * cin, sc.baseAddress, fb.baseAddress, $0.baseAddress)
-                        }
+            let st = conv.multipliers.withUnsafeBufferPointer { sc in
+                conv.floatBias.withUnsafeBufferPointer { fb in
+                    logits.withUnsafeMutableBufferPointer {
+                        qk_int8_conv2d_f32out(&p, conv.packed, input + y0 * w * cin, sc.baseAddress, fb.baseAddress, $0.baseAddress)
                     }
                 }
             }
             guard st == 0 else { throw ModelError.badInput("classifier: kernel status \(st)") }
             guard case .labels(let labels) = output else {
                 if case .logits(let sink) = output {
-                    try logits.withUnsafeBufferPointer { try sink(y0, n, UnsafeBufferPointer(rebasing: $0[0..<(n * w * k)])) }
+                    try logits.withUnsafeBufferPointer { try sink(firstRow + y0, n, UnsafeBufferPointer(rebasing: $0[0..<(n * w * k)])) }
                 }
                 y0 += n
                 continue

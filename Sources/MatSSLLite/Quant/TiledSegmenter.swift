@@ -211,23 +211,26 @@ public final class TiledSegmenter {
                     let base = (inTop - windowStart + r) * wp
                     tile.append(contentsOf: window[(base + inLeft)..<(base + inRight)])
                 }
+                // The core in tile coordinates (padded sides: multiples of 32), which is all the
+                // runner computes labels for.
+                let region = GridRect(y0: y0 - inTop, y1: y1 - inTop, x0: x0 - inLeft, x1: x1 - inLeft)
                 if augmentation != .none || runners.count > 1 {
                     let core = CoreRegion(top: y0 - inTop, left: x0 - inLeft, height: min(y1, height) - y0,
                                           width: min(x1, width) - x0)
-                    let coreLabels = try augmentedCore(tile: tile, height: th, width: tw, core: core)
+                    let coreLabels = try augmentedCore(tile: tile, height: th, width: tw, core: core, region: region)
                     Self.copyRows(coreLabels, start: 0, stride: core.width, into: &labels, start: y0 * width + x0,
                                   stride: width, rows: core.height, count: core.width)
                     x0 = x1
                     continue
                 }
-                if tileLabels.count < th * tw { tileLabels = [UInt8](repeating: 0, count: th * tw) }
+                if tileLabels.count < region.height * region.width { tileLabels = [UInt8](repeating: 0, count: region.height * region.width) }
                 try tile.withUnsafeBufferPointer { t in
                     try tileLabels.withUnsafeMutableBufferPointer { l in
-                        try runner.run(tile: t, height: th, width: tw, labels: l)
+                        try runner.run(tile: t, height: th, width: tw, region: region, labels: l)
                     }
                 }
                 // Copy the core (clipped to the real image) into the mask.
-                Self.copyRows(tileLabels, start: (y0 - inTop) * tw + (x0 - inLeft), stride: tw, into: &labels,
+                Self.copyRows(tileLabels, start: 0, stride: region.width, into: &labels,
                               start: y0 * width + x0, stride: width, rows: min(y1, height) - y0, count: min(x1, width) - x0)
                 x0 = x1
             }
@@ -273,13 +276,16 @@ public final class TiledSegmenter {
     /// the sum is deterministic) over the core only, then argmax (ties go to the lower class id).
     /// Memory: core × classes floats.
     /// - Returns: `[core.height, core.width]` class ids.
-    func augmentedCore(tile: [UInt8], height th: Int, width tw: Int, core: CoreRegion) throws -> [UInt8] {
+    /// - Parameter region: the core widened to the tile's 32-pixel grid (what the runner computes);
+    ///   nil: the whole tile.
+    func augmentedCore(tile: [UInt8], height th: Int, width tw: Int, core: CoreRegion, region: GridRect? = nil) throws -> [UInt8] {
         let k = model.classNames.count
         guard core.height > 0, core.width > 0 else { return [] }
         var sum = [Float](repeating: 0, count: core.height * core.width * k)
         for runner in runners {
             for t in augmentation.transforms {
-                try addLogits(runner, view: t, tile: tile, height: th, width: tw, core: core, into: &sum)
+                try addLogits(runner, view: t, tile: tile, height: th, width: tw, core: core,
+                              region: region ?? GridRect(y0: 0, y1: th, x0: 0, x1: tw), into: &sum)
             }
         }
         var out = [UInt8](repeating: 0, count: core.height * core.width)
@@ -290,29 +296,32 @@ public final class TiledSegmenter {
     }
 
     /// Adds one member's logits for one view of the tile to `sum` (`[core.height, core.width, classes]`),
-    /// mapped back to the tile's orientation, core pixels only.
+    /// mapped back to the tile's orientation, core pixels only. The runner computes the view of
+    /// `region` (tile coordinates) only.
     private func addLogits(_ runner: Int8GraphRunner, view t: DihedralTransform, tile: [UInt8], height th: Int,
-                           width tw: Int, core: CoreRegion, into sum: inout [Float]) throws {
+                           width tw: Int, core: CoreRegion, region: GridRect, into sum: inout [Float]) throws {
         let k = model.classNames.count
         let (vh, vw) = t.outputSize(height: th, width: tw)
         let view = tile.withUnsafeBufferPointer { t.apply($0, height: th, width: tw) }
+        let vr = t.viewRect(region, height: th, width: tw)
         // Per view row: where its in-core part starts in `sum`, its step there, where it starts in the band.
         var dstOff = [Int](), dstStep = [Int](), srcOff = [Int](), count = [Int]()
         try view.withUnsafeBufferPointer { v in
-            try runner.run(tile: v, height: vh, width: vw) { row0, rows, logits in
+            try runner.run(tile: v, height: vh, width: vw, region: vr) { row0, rows, logits in
                 dstOff.removeAll(keepingCapacity: true); dstStep.removeAll(keepingCapacity: true)
                 srcOff.removeAll(keepingCapacity: true); count.removeAll(keepingCapacity: true)
                 for r in 0..<rows {
-                    // The view's row is a line in the tile: keep the part inside the core.
+                    // The view's row segment (columns vr.x0..<vr.x1) is a line in the tile: keep the
+                    // part inside the core.
                     let m = t.rowMap(row0 + r, height: th, width: tw)
-                    let cy0 = m.y0 - core.top, cx0 = m.x0 - core.left
-                    let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vw)
-                    let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vw)
+                    let cy0 = m.y0 + vr.x0 * m.dy - core.top, cx0 = m.x0 + vr.x0 * m.dx - core.left
+                    let ys = Self.span(start: cy0, step: m.dy, size: core.height, count: vr.width)
+                    let xs = Self.span(start: cx0, step: m.dx, size: core.width, count: vr.width)
                     let lo = max(ys.lowerBound, xs.lowerBound), hi = min(ys.upperBound, xs.upperBound)
                     guard lo < hi else { continue }
                     dstOff.append(((cy0 + lo * m.dy) * core.width + cx0 + lo * m.dx) * k)
                     dstStep.append((m.dy * core.width + m.dx) * k)
-                    srcOff.append((r * vw + lo) * k)
+                    srcOff.append((r * vr.width + lo) * k)
                     count.append(hi - lo)
                 }
                 // The view is a bijection onto the tile, so rows never share a destination pixel.
