@@ -18,6 +18,7 @@
 # DECODER_WIDTHS (empty: the default 128,64,32,16,8) sets the decoder widths at strides 16…1.
 # INTENSITY_JITTER (mild) the crops' brightness/contrast jitter (mild or strong); STANDARDIZE=1
 # fine-tunes with per-image intensity standardisation (finetune --standardize-intensity).
+# DICE_WEIGHT (1) the weight of the loss's Dice term (0: class-weighted cross-entropy alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}/metaldam/labeled
@@ -30,6 +31,7 @@ crop=${CROP:-256}
 seed=${SEED:-1}
 weighting=${CLASS_WEIGHTING:-inverse-sqrt}
 jitter=${INTENSITY_JITTER:-mild}
+dice=${DICE_WEIGHT:-1}
 logit_adjust=${LOGIT_ADJUST:-0}
 tag=${TAG:-}
 weights_arg=(); [[ -n ${CLASS_WEIGHTS:-} ]] && weights_arg=(--class-weights "$CLASS_WEIGHTS")
@@ -44,7 +46,7 @@ finetune_stage() {
   [[ -f $RUN_DIR/$name.done ]] && return
   local resume=(); [[ -f $RUN_DIR/$name.safetensors ]] && resume=(--resume)
   "$bin" finetune --images "$data/images" --masks "$data/masks" --val-list "$VAL_LIST" \
-      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --class-weighting "$weighting" --intensity-jitter "$jitter" --threads "$threads" "$@" "${resume[@]}"
+      --out "$RUN_DIR/$name.safetensors" --batch "$batch" --crop "$crop" --seed "$seed" --class-weighting "$weighting" --intensity-jitter "$jitter" --dice-weight "$dice" --threads "$threads" "$@" "${resume[@]}"
   date -u +%FT%TZ > "$RUN_DIR/$name.done"
 }
 
