@@ -111,12 +111,14 @@ public final class Int8GraphRunner {
               aligned(region.x0, width), aligned(region.x1, width) else {
             throw ModelError.badInput("region \(region) of a \(width)×\(height) tile must lie inside it on multiples of \(align)")
         }
-        let rects = region == full ? g.tensors.map { t in GridRect(y0: 0, y1: height / t.stride, x0: 0, x1: width / t.stride) }
-                                   : TensorRegions(graph: g, height: height, width: width, output: region).rects
+        let rects = TensorRegions(graph: g, height: height, width: width, output: region).rects
         var buffers = [[UInt8]?](repeating: nil, count: g.tensors.count)
-        buffers[0] = Self.withWindow(Array(tile.prefix(height * width)), have: full, want: rects[0], channels: 1) {
-            Array(UnsafeBufferPointer(start: $0, count: rects[0].height * rects[0].width))
-        }
+        // The input's needed window, row by row straight from the tile.
+        let r0 = rects[0]
+        var input = [UInt8]()
+        input.reserveCapacity(r0.height * r0.width)
+        for y in r0.y0..<r0.y1 { input.append(contentsOf: tile[(y * width + r0.x0)..<(y * width + r0.x1)]) }
+        buffers[0] = input
         let acts = model.info.activations
         func extent(_ id: Int) -> GridRect {
             let s = g.tensors[id].stride
