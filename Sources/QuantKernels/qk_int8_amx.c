@@ -72,7 +72,6 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
 
     for (int y = y0; y < y1; y++) {
         qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
-        size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob += 2) {
             const int two_oc = ob + 1 < nblk;
             const int8_t *wb = cx->pwk->blk_amx + (size_t)ob * bstride;
@@ -103,8 +102,8 @@ void qk_int8_rows_amx(const qk_conv_ctx *cx, int y0, int y1) {
                 _tile_stored(2, t + 16 * 32, 128);
                 _tile_stored(3, t + 16 * 32 + 16, 128);
             }
-            qk512_out_block(cx, acc, 32, cx->ow, opix0, ob * 16);
-            if (two_oc) qk512_out_block(cx, acc + 16, 32, cx->ow, opix0, (ob + 1) * 16);
+            qk512_out_block(cx, acc, 32, cx->ow, (size_t)y, 0, ob * 16);
+            if (two_oc) qk512_out_block(cx, acc + 16, 32, cx->ow, (size_t)y, 0, (ob + 1) * 16);
         }
     }
     _tile_release();

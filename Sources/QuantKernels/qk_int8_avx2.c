@@ -34,7 +34,6 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
     for (int y = y0; y < y1; y++) {
         qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rows);
         for (int k = 0; k < KH; k++) widen_row(rows[k], rows16[k], rowelems);
-        size_t opix0 = (size_t)y * cx->ow;
         for (int ob = 0; ob < nblk; ob++) {
             const int16_t *wb = cx->pwk->blk16 + (size_t)ob * bstride;
             for (int ox0 = 0; ox0 < cx->ow; ox0 += MB) {
@@ -64,8 +63,8 @@ void qk_int8_rows_avx2(const qk_conv_ctx *cx, int y0, int y1) {
                 #pragma clang loop unroll(full)
                 for (int m = 0; m < MB; m++)
                     if (m < nv) {
-                        qk256_out8(cx, a0[m], opix0 + ox0 + m, ob * 16);
-                        qk256_out8(cx, a1[m], opix0 + ox0 + m, ob * 16 + 8);
+                        qk256_out8(cx, a0[m], (size_t)y, ox0 + m, ob * 16);
+                        qk256_out8(cx, a1[m], (size_t)y, ox0 + m, ob * 16 + 8);
                     }
             }
         }

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Output stage for channels c0..c0+7 (those < cout) of output pixel opix. */
+/* Output stage for channels c0..c0+7 (those < cout) of output pixel ox of output row y (all
+ * images' rows counted). */
 static inline __attribute__((target("avx2"), always_inline))
-void qk256_out8(const qk_conv_ctx *cx, __m256i acc, size_t opix, int c0) {
+void qk256_out8(const qk_conv_ctx *cx, __m256i acc, size_t y, int ox, int c0) {
+    const size_t opix = y * (size_t)cx->ow + (size_t)ox;
     int nc = cx->p->cout - c0;
     if (nc <= 0) return;
     if (nc > 8) nc = 8;
@@ -25,7 +27,7 @@ void qk256_out8(const qk_conv_ctx *cx, __m256i acc, size_t opix, int c0) {
     const qk_conv_params *p = cx->p;
     if (cx->res) {
         uint8_t rb[16] = {0};
-        memcpy(rb, cx->res + opix * cx->rsx + c0, (size_t)nc);
+        memcpy(rb, cx->res + y * cx->rrs + (size_t)ox * cx->rsx + c0, (size_t)nc);
         __m256i r = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)rb));
         r = _mm256_sub_epi32(r, _mm256_set1_epi32(p->res_zp));
         v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_cvtepi32_ps(r), _mm256_set1_ps(p->res_mult)));

@@ -7,9 +7,11 @@
 
 #define QK_T512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
 
-/* Output stage for 16 channels c0..c0+15 of output pixel opix from 16 raw int32 sums. */
+/* Output stage for 16 channels c0..c0+15 of output pixel ox of output row y (all images' rows
+ * counted: y = image * oh + oy) from 16 raw int32 sums. */
 static inline __attribute__((target(QK_T512), always_inline))
-void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t opix, int c0) {
+void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t y, int ox, int c0) {
+    const size_t opix = y * (size_t)cx->ow + (size_t)ox;
     int nc = cx->p->cout - c0;
     __mmask16 k = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
     acc = _mm512_add_epi32(acc, _mm512_loadu_si512(cx->beff + c0));
@@ -21,7 +23,7 @@ void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t opix, int c0) {
     }
     const qk_conv_params *p = cx->p;
     if (cx->res) {
-        __m128i r8 = _mm_maskz_loadu_epi8(k, cx->res + opix * cx->rsx + c0);
+        __m128i r8 = _mm_maskz_loadu_epi8(k, cx->res + y * cx->rrs + (size_t)ox * cx->rsx + c0);
         __m512i r = _mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), _mm512_set1_epi32(p->res_zp));
         v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_cvtepi32_ps(r), _mm512_set1_ps(p->res_mult)));
     }
@@ -31,11 +33,13 @@ void qk512_out16(const qk_conv_ctx *cx, __m512i acc, size_t opix, int c0) {
     _mm512_mask_cvtepi32_storeu_epi8(cx->out + opix * cx->osx + c0, k, _mm512_cvtps_epi32(v));
 }
 
-/* The same output stage for 16 channels c0.. of npix consecutive output pixels from int32 sums
- * acc[m * acc_stride + 0..15], with the per-channel terms and the mode hoisted out of the loop. */
+/* The same output stage for 16 channels c0.. of npix consecutive output pixels ox0.. of output
+ * row y from int32 sums acc[m * acc_stride + 0..15], with the per-channel terms and the mode
+ * hoisted out of the loop. */
 static inline __attribute__((target(QK_T512)))
-void qk512_out_block(const qk_conv_ctx *cx, const int32_t *acc, size_t acc_stride, int npix, size_t opix0, int c0) {
+void qk512_out_block(const qk_conv_ctx *cx, const int32_t *acc, size_t acc_stride, int npix, size_t y, int ox0, int c0) {
     const qk_conv_params *p = cx->p;
+    const size_t opix0 = y * (size_t)cx->ow + (size_t)ox0;
     int nc = p->cout - c0;
     __mmask16 k = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
     const __m512i be = _mm512_loadu_si512(cx->beff + c0);
@@ -62,7 +66,7 @@ void qk512_out_block(const qk_conv_ctx *cx, const int32_t *acc, size_t acc_strid
     }
     const __m512i rz = _mm512_set1_epi32(p->res_zp);
     const __m512 rm = _mm512_set1_ps(p->res_mult);
-    const uint8_t *r = cx->res + opix0 * cx->rsx + c0;
+    const uint8_t *r = cx->res + y * cx->rrs + (size_t)ox0 * cx->rsx + c0;
     for (int m = 0; m < npix; m++) {
         __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(acc + m * acc_stride), be)), mu);
         __m512i ri = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, r + (size_t)m * cx->rsx)), rz);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static inline __attribute__((target(QK_T512), always_inline))
-void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, int ob0, const int NB, const int MB) {
+void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t y, int ob0, const int NB, const int MB) {
     const qk_conv_params *p = cx->p;
     const int KH = p->kh, KW = cx->kw, cp = cx->cpad, G = cp / 4;
     const size_t xs = (size_t)cx->sw * cp, ds = (size_t)cx->dil * cp;
@@ -44,7 +44,7 @@ void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, i
         for (int m = 0; m < MB; m++) {
             if (m < nv) {
 #pragma clang loop unroll(full)
-                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], opix0 + ox0 + m, (ob0 + b) * 16);
+                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], y, ox0 + m, (ob0 + b) * 16);
             }
         }
     }
@@ -54,7 +54,7 @@ void vnni_row(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, i
  * pixel i feeds output pixels i, i-1, i-2 through the three kx taps, so MB+2 broadcasts serve
  * 3*MB*NB vpdpbusd (weights of all three taps stay in registers). */
 static inline __attribute__((target(QK_T512), always_inline))
-void vnni_row_kw3(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix0, int ob0, const int NB, const int MB) {
+void vnni_row_kw3(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t y, int ob0, const int NB, const int MB) {
     const qk_conv_params *p = cx->p;
     const int KH = p->kh, cp = cx->cpad, G = cp / 4;
     const size_t bstride = (size_t)KH * 3 * cp * 16;
@@ -96,7 +96,7 @@ void vnni_row_kw3(const qk_conv_ctx *cx, const uint8_t *const *rows, size_t opix
         for (int m = 0; m < MB; m++) {
             if (m < nv) {
 #pragma clang loop unroll(full)
-                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], opix0 + ox0 + m, (ob0 + b) * 16);
+                for (int b = 0; b < NB; b++) qk512_out16(cx, acc[b][m], y, ox0 + m, (ob0 + b) * 16);
             }
         }
     }
@@ -113,17 +113,16 @@ void qk_int8_rows_avx512vnni(const qk_conv_ctx *cx, int y0, int y1) {
     const int nblk = cx->pwk->cout_pad / 16;
     for (int y = y0; y < y1; y++) {
         qk_rowcache_get(cx, &rc, y / cx->oh, y % cx->oh, rowp);
-        size_t opix0 = (size_t)y * cx->ow;
         int ob = 0;
         if (cx->kw == 3 && cx->sw == 1 && cx->dil == 1 && nblk == 1) { /* measured: wins at 16 oc, loses at 32 */
-            vnni_row_kw3(cx, (const uint8_t *const *)rowp, opix0, 0, 1, 24);
+            vnni_row_kw3(cx, (const uint8_t *const *)rowp, (size_t)y, 0, 1, 24);
             continue;
         }
-        for (; ob + 4 <= nblk; ob += 4) vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 4, 6);
+        for (; ob + 4 <= nblk; ob += 4) vnni_row(cx, (const uint8_t *const *)rowp, (size_t)y, ob, 4, 6);
         switch (nblk - ob) {
-        case 3: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 3, 8); break;
-        case 2: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 2, 12); break;
-        case 1: vnni_row(cx, (const uint8_t *const *)rowp, opix0, ob, 1, 12); break;
+        case 3: vnni_row(cx, (const uint8_t *const *)rowp, (size_t)y, ob, 3, 8); break;
+        case 2: vnni_row(cx, (const uint8_t *const *)rowp, (size_t)y, ob, 2, 12); break;
+        case 1: vnni_row(cx, (const uint8_t *const *)rowp, (size_t)y, ob, 1, 12); break;
         default: break;
         }
     }

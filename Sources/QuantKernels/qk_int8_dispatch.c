@@ -115,7 +115,7 @@ static void qk_fill_row(const qk_conv_ctx *cx, uint8_t *scratch, int n, int iy, 
     const int cp = cx->cpad, cin = p->cin;
     const uint8_t zp = (uint8_t)p->in_zp;
     if (iy < 0 || iy >= p->h) { memset(r, zp, (size_t)cx->rowlen * cp); return; }
-    const uint8_t *src = cx->in + ((size_t)n * p->h + iy) * p->w * cx->isx;
+    const uint8_t *src = cx->in + ((size_t)n * p->h + iy) * cx->irs;
     if (cx->fold) {
         /* plain padded row of cin-channel pixels, then one contiguous copy per output column
          * (dilation 1) or a gather per tap */
@@ -219,6 +219,10 @@ static int qk_check(const qk_conv_params *p, const qk_packed_weights *pw, const 
     if (p->in_pixel_stride != 0 && p->in_pixel_stride < p->cin) return QK_ERR_ARG;
     if (p->out_pixel_stride != 0 && p->out_pixel_stride < p->cout) return QK_ERR_ARG;
     if (p->res_pixel_stride != 0 && p->res_pixel_stride < p->cout) return QK_ERR_ARG;
+    if (p->in_row_stride != 0 &&
+        p->in_row_stride < (long)p->w * (p->in_pixel_stride ? p->in_pixel_stride : p->cin)) return QK_ERR_ARG;
+    if (p->res_row_stride != 0 &&
+        p->res_row_stride < (long)qk_conv_out_w(p) * (p->res_pixel_stride ? p->res_pixel_stride : p->cout)) return QK_ERR_ARG;
     if (p->in_zp < 0 || p->in_zp > 255 || p->out_zp < 0 || p->out_zp > 255) return QK_ERR_ARG;
     if (p->res_zp < 0 || p->res_zp > 255) return QK_ERR_ARG;
     if (qk_conv_out_h(p) <= 0 || qk_conv_out_w(p) <= 0) return QK_ERR_ARG;
@@ -252,6 +256,8 @@ static int qk_conv_any(int tier, const qk_conv_params *p, const qk_packed_weight
     cx->isx = p->in_pixel_stride ? p->in_pixel_stride : p->cin;
     cx->osx = p->out_pixel_stride ? p->out_pixel_stride : p->cout;
     cx->rsx = p->res_pixel_stride ? p->res_pixel_stride : p->cout;
+    cx->irs = p->in_row_stride ? (size_t)p->in_row_stride : (size_t)p->w * cx->isx;
+    cx->rrs = p->res_row_stride ? (size_t)p->res_row_stride : (size_t)cx->ow * cx->rsx;
     /* register tiles of up to 32 pixels may run past ow: rows cover every tile's reads */
     int owp = qk_round_up(cx->ow, 32) + 32;
     if (tier != QK_TIER_REF && pw->fold) {

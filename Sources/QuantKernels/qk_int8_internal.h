@@ -45,6 +45,7 @@ typedef struct {
     float *outf;              /* float output, or NULL */
     int oh, ow, dil;
     int isx, osx, rsx;        /* pixel strides */
+    size_t irs, rrs;          /* input and residual row strides (u8 elements) */
     int cpad;                 /* channels per pixel in the row buffers */
     int rowlen;               /* pixels per row buffer (covers ow rounded up to 32 plus halo) */
     int *status;              /* set to a qk_status error by a thread that fails */

@@ -30,12 +30,16 @@ static void qk_par_range(long n, size_t bytes, qk_range_body body, const void *c
     qk_pool_for(n, 0, qk_split_range, &s, qk_pool_threads());
 }
 
-typedef struct { const uint8_t *in; uint8_t *out; int h, w, c, k, s, pad, oh, ow; } qk_maxpool_args;
+typedef struct {
+    const uint8_t *in; uint8_t *out;
+    size_t rs;                 /* input row stride; images are h rows apart */
+    int h, w, c, k, s, pad_top, pad_left, oh, ow;
+} qk_maxpool_args;
 
 /* Output rows [r0, r1) of all images, row r = b * oh + oy. */
 static void qk_maxpool_rows(const void *ctx, long r0, long r1) {
     const qk_maxpool_args *a = ctx;
-    int h = a->h, w = a->w, c = a->c, k = a->k, s = a->s, pad = a->pad, oh = a->oh, ow = a->ow;
+    int h = a->h, w = a->w, c = a->c, k = a->k, s = a->s, oh = a->oh, ow = a->ow;
     for (long r = r0; r < r1; r++) {
         int b = (int)(r / oh), oy = (int)(r % oh);
         const uint8_t *in = a->in;
@@ -43,12 +47,12 @@ static void qk_maxpool_rows(const void *ctx, long r0, long r1) {
             uint8_t *o = a->out + (((size_t)b * oh + oy) * ow + ox) * c;
             memset(o, 0, (size_t)c);
             for (int ky = 0; ky < k; ky++) {
-                int iy = oy * s - pad + ky;
+                int iy = oy * s - a->pad_top + ky;
                 if (iy < 0 || iy >= h) continue;
                 for (int kx = 0; kx < k; kx++) {
-                    int ix = ox * s - pad + kx;
+                    int ix = ox * s - a->pad_left + kx;
                     if (ix < 0 || ix >= w) continue;
-                    const uint8_t *x = in + (((size_t)b * h + iy) * w + ix) * c;
+                    const uint8_t *x = in + ((size_t)b * h + iy) * a->rs + (size_t)ix * c;
                     for (int i = 0; i < c; i++) o[i] = x[i] > o[i] ? x[i] : o[i];
                 }
             }
@@ -59,8 +63,19 @@ static void qk_maxpool_rows(const void *ctx, long r0, long r1) {
 int qk_u8_maxpool2d(const uint8_t *in, int n, int h, int w, int c, int k, int s, int pad, uint8_t *out) {
     if (!in || !out || n <= 0 || h <= 0 || w <= 0 || c <= 0 || k <= 0 || s <= 0 || pad < 0 || pad >= k) return QK_ERR_ARG;
     if (h + 2 * pad < k || w + 2 * pad < k) return QK_ERR_ARG;
-    qk_maxpool_args a = { in, out, h, w, c, k, s, pad, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1 };
+    qk_maxpool_args a = { in, out, (size_t)w * c, h, w, c, k, s, pad, pad, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1 };
     qk_par_range((long)n * a.oh, (size_t)n * h * w * c, qk_maxpool_rows, &a);
+    return QK_OK;
+}
+
+int qk_u8_maxpool2d_window(const uint8_t *in, long in_row_stride, int h, int w, int c, int k, int s,
+                           int pad_top, int pad_left, int oh, int ow, uint8_t *out) {
+    if (!in || !out || h <= 0 || w <= 0 || c <= 0 || k <= 0 || s <= 0 || oh <= 0 || ow <= 0) return QK_ERR_ARG;
+    if (in_row_stride < (long)w * c || pad_top < 0 || pad_left < 0 || pad_top >= k || pad_left >= k) return QK_ERR_ARG;
+    /* every output needs at least one tap inside the window */
+    if ((long)(oh - 1) * s - pad_top >= h || (long)(ow - 1) * s - pad_left >= w) return QK_ERR_ARG;
+    qk_maxpool_args a = { in, out, (size_t)in_row_stride, h, w, c, k, s, pad_top, pad_left, oh, ow };
+    qk_par_range(oh, (size_t)oh * s * w * c, qk_maxpool_rows, &a);
     return QK_OK;
 }
 

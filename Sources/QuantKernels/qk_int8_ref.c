@@ -19,7 +19,7 @@ void qk_int8_rows_ref(const qk_conv_ctx *cx, int y0, int y1) {
                     for (int kx = 0; kx < p->kw; kx++) {
                         int ix = ox * p->stride_w - p->pad_left + kx * dil;
                         if (ix < 0 || ix >= p->w) continue;
-                        const uint8_t *xp = cx->in + (((size_t)n * p->h + iy) * p->w + ix) * cx->isx;
+                        const uint8_t *xp = cx->in + ((size_t)n * p->h + iy) * cx->irs + (size_t)ix * cx->isx;
                         const int8_t *wp = pw->w + (((size_t)c * p->kh + ky) * p->kw + kx) * p->cin;
                         for (int i = 0; i < p->cin; i++) acc += ((int32_t)xp[i] - p->in_zp) * wp[i];
                     }
@@ -29,7 +29,7 @@ void qk_int8_rows_ref(const qk_conv_ctx *cx, int y0, int y1) {
                     cx->outf[opix * cx->osx + c] = v + cx->fbias[c];
                 } else {
                     int32_t b = cx->bias ? cx->bias[c] : 0;
-                    int r = cx->res ? cx->res[opix * cx->rsx + c] : 0;
+                    int r = cx->res ? cx->res[(size_t)y * cx->rrs + (size_t)ox * cx->rsx + c] : 0;
                     cx->out[opix * cx->osx + c] = qk_requant_u8(acc + b, cx->mult[c], cx->res != NULL, r,
                                                                 p->res_zp, p->res_mult, p->out_zp, p->relu);
                 }

@@ -79,24 +79,27 @@ public final class Int8GraphRunner {
         case logits((Int, Int, UnsafeBufferPointer<Float>) throws -> Void)
     }
 
-    /// The rows and columns `want` of a tensor held over `have` (`c` bytes per pixel), contiguous:
-    /// the buffer itself (or its rows, without a copy) when the columns match, else a copy.
-    private static func withWindow<R>(_ buffer: [UInt8], have: GridRect, want: GridRect, channels c: Int,
-                                      _ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+    /// The rows and columns `want` of a tensor held over `have` (`c` bytes per pixel), read in
+    /// place: `body` gets the address of the window's first pixel and the tensor's row stride in
+    /// bytes (the kernels take row strides, so no window is ever copied).
+    private static func withView<R>(_ buffer: [UInt8], have: GridRect, want: GridRect, channels c: Int,
+                                    _ body: (UnsafePointer<UInt8>, Int) throws -> R) rethrows -> R {
         precondition(have.contains(want) && !want.isEmpty, "window \(want) outside \(have)")
-        if want.x0 == have.x0 && want.x1 == have.x1 {
-            return try buffer.withUnsafeBufferPointer { try body($0.baseAddress! + (want.y0 - have.y0) * have.width * c) }
+        return try buffer.withUnsafeBufferPointer {
+            try body($0.baseAddress! + ((want.y0 - have.y0) * have.width + want.x0 - have.x0) * c, have.width * c)
         }
-        var copy = [UInt8](unsafeUninitializedCapacity: want.height * want.width * c) { _, n in n = want.height * want.width * c }
-        buffer.withUnsafeBufferPointer { src in
-            copy.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<want.height {
-                    (dst.baseAddress! + y * want.width * c).update(
-                        from: src.baseAddress! + ((want.y0 - have.y0 + y) * have.width + want.x0 - have.x0) * c, count: want.width * c)
-                }
-            }
+    }
+
+    /// Runs `kernel(firstRow, rows)` once over all `rows` when a view's rows are contiguous
+    /// (`rowStride == rowBytes`; the kernel then splits the work over threads itself), else once
+    /// per row: for the element-wise kernels that take no row stride.
+    private static func byRows(_ rows: Int, rowStride: Int, rowBytes: Int, _ kernel: (Int, Int) -> Int32) -> Int32 {
+        if rowStride == rowBytes { return kernel(0, rows) }
+        for y in 0..<rows {
+            let st = kernel(y, 1)
+            if st != 0 { return st }
         }
-        return try copy.withUnsafeBufferPointer { try body($0.baseAddress!) }
+        return 0
     }
 
     private func execute(tile: UnsafeBufferPointer<UInt8>, height: Int, width: Int, region: GridRect, output: Output) throws {
@@ -146,64 +149,51 @@ public final class Int8GraphRunner {
                 let input = buffers[spec.input]!
                 if spec.floatOutput {
                     precondition(spec.kernel == 1 && spec.pad == 0, "the classifier is a 1×1 conv")
-                    try Self.withWindow(input, have: rects[spec.input], want: clipped, channels: cin) { inp in
-                        try classify(conv, input: inp, h: out.height, w: out.width, firstRow: out.y0, inParams: acts[spec.input]!, output: output)
+                    try Self.withView(input, have: rects[spec.input], want: clipped, channels: cin) { inp, rowStride in
+                        try classify(conv, input: inp, rowStride: rowStride, h: out.height, w: out.width, firstRow: out.y0,
+                                     inParams: acts[spec.input]!, output: output)
                     }
                     continue
                 }
                 let oc = g.tensors[spec.output].channels
-                buffers[spec.output] = try Self.withWindow(input, have: rects[spec.input], want: clipped, channels: cin) { inp in
-                    try Self.filled(out.height * out.width * oc, what: "conv \(spec.name)") { o in
+                buffers[spec.output] = try Self.withView(input, have: rects[spec.input], want: clipped, channels: cin) { inp, rowStride in
+                    p.in_row_stride = rowStride
+                    return try Self.filled(out.height * out.width * oc, what: "conv \(spec.name)") { o in
                         conv.bias.withUnsafeBufferPointer { bias in
                             conv.multipliers.withUnsafeBufferPointer { mult in
                                 guard let res = spec.residual else {
                                     return qk_int8_conv2d(&p, conv.packed, inp, bias.baseAddress, mult.baseAddress, nil, o)
                                 }
-                                return Self.withWindow(buffers[res]!, have: rects[res], want: out, channels: oc) { r in
-                                    qk_int8_conv2d(&p, conv.packed, inp, bias.baseAddress, mult.baseAddress, r, o)
+                                return Self.withView(buffers[res]!, have: rects[res], want: out, channels: oc) { r, resRowStride in
+                                    p.res_row_stride = resRowStride
+                                    return qk_int8_conv2d(&p, conv.packed, inp, bias.baseAddress, mult.baseAddress, r, o)
                                 }
                             }
                         }
                     }
                 }
             case .maxPool(let i, let o):
+                // Taps outside the tensor are ignored by the kernel (the pool's padding); inside it
+                // the window is read in place.
                 let out = rects[o], c = g.tensors[i].channels
                 let w = TensorRegions.window(of: out, kernel: 3, stride: 2, pad: 1), e = extent(i)
-                let input = buffers[i]!
-                let whole = out == extent(o) && rects[i] == e
-                if whole || e.contains(w) {
-                    // The whole tensor (the kernel pads it), or a window inside it (no padding).
-                    let pad: Int32 = whole ? 1 : 0
-                    let inner = whole ? e : w
-                    buffers[o] = try Self.withWindow(input, have: rects[i], want: inner, channels: c) { inp in
-                        try Self.filled(out.height * out.width * c, what: "max pool") {
-                            qk_u8_maxpool2d(inp, 1, Int32(inner.height), Int32(inner.width), Int32(c), 3, 2, pad, $0)
-                        }
-                    }
-                } else {
-                    // Padded taps are ignored by the kernel; 0 is ≤ every u8, so a zero border is the same.
-                    var padded = [UInt8](repeating: 0, count: w.height * w.width * c)
-                    let have = rects[i]
-                    input.withUnsafeBufferPointer { src in
-                        padded.withUnsafeMutableBufferPointer { dst in
-                            for y in max(w.y0, e.y0)..<min(w.y1, e.y1) {
-                                let x0 = max(w.x0, e.x0), x1 = min(w.x1, e.x1)
-                                (dst.baseAddress! + ((y - w.y0) * w.width + x0 - w.x0) * c).update(
-                                    from: src.baseAddress! + ((y - have.y0) * have.width + x0 - have.x0) * c, count: (x1 - x0) * c)
-                            }
-                        }
-                    }
-                    buffers[o] = try Self.filled(out.height * out.width * c, what: "max pool") { out in
-                        padded.withUnsafeBufferPointer { qk_u8_maxpool2d($0.baseAddress, 1, Int32(w.height), Int32(w.width), Int32(c), 3, 2, 0, out) }
+                let clipped = GridRect(y0: max(w.y0, e.y0), y1: min(w.y1, e.y1), x0: max(w.x0, e.x0), x1: min(w.x1, e.x1))
+                buffers[o] = try Self.withView(buffers[i]!, have: rects[i], want: clipped, channels: c) { inp, rowStride in
+                    try Self.filled(out.height * out.width * c, what: "max pool") {
+                        qk_u8_maxpool2d_window(inp, rowStride, Int32(clipped.height), Int32(clipped.width), Int32(c), 3, 2,
+                                               Int32(clipped.y0 - w.y0), Int32(clipped.x0 - w.x0), Int32(out.height), Int32(out.width), $0)
                     }
                 }
             case .upsample(let i, let o):
                 if fuse && fusedUpsamples[o] != nil { continue } // done by the concat that reads it
                 let out = rects[o], c = g.tensors[i].channels
                 let src = GridRect(y0: out.y0 / 2, y1: out.y1 / 2, x0: out.x0 / 2, x1: out.x1 / 2)
-                buffers[o] = try Self.withWindow(buffers[i]!, have: rects[i], want: src, channels: c) { inp in
-                    try Self.filled(out.height * out.width * c, what: "upsample") {
-                        qk_u8_upsample2x_nearest(inp, 1, Int32(src.height), Int32(src.width), Int32(c), Int32(c), $0, Int32(c))
+                buffers[o] = try Self.withView(buffers[i]!, have: rects[i], want: src, channels: c) { inp, rowStride in
+                    try Self.filled(out.height * out.width * c, what: "upsample") { o in
+                        Self.byRows(src.height, rowStride: rowStride, rowBytes: src.width * c) { y, n in
+                            qk_u8_upsample2x_nearest(inp + y * rowStride, 1, Int32(n), Int32(src.width), Int32(c), Int32(c),
+                                                     o + 2 * y * out.width * c, Int32(c))
+                        }
                     }
                 }
             case .concat(let ins, let o):
@@ -221,10 +211,12 @@ public final class Int8GraphRunner {
                         // Requantize the half-size input (read with the upsampled tensor's params,
                         // as the unfused path reads the copied bytes), then replicate it 2×2.
                         let src = GridRect(y0: out.y0 / 2, y1: out.y1 / 2, x0: out.x0 / 2, x1: out.x1 / 2)
-                        let small = try Self.withWindow(buffers[srcID]!, have: rects[srcID], want: src, channels: c) { inp in
+                        let small = try Self.withView(buffers[srcID]!, have: rects[srcID], want: src, channels: c) { inp, rowStride in
                             try Self.filled(src.height * src.width * c, what: "concat") { s in
-                                qk_u8_requantize_into(inp, src.height * src.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
-                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), s, Int32(c), 0)
+                                Self.byRows(src.height, rowStride: rowStride, rowBytes: src.width * c) { y, n in
+                                    qk_u8_requantize_into(inp + y * rowStride, n * src.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                          ip.scale / outP.scale, Int32(outP.zeroPoint), s + y * src.width * c, Int32(c), 0)
+                                }
                             }
                         }
                         let st = small.withUnsafeBufferPointer { inp in
@@ -237,10 +229,13 @@ public final class Int8GraphRunner {
                         off += c
                         continue
                     }
-                    let st = Self.withWindow(buffers[i]!, have: rects[i], want: out, channels: c) { inp in
-                        buf.withUnsafeMutableBufferPointer {
-                            qk_u8_requantize_into(inp, out.height * out.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
-                                                  ip.scale / outP.scale, Int32(outP.zeroPoint), $0.baseAddress, Int32(oc), Int32(off))
+                    let st = Self.withView(buffers[i]!, have: rects[i], want: out, channels: c) { inp, rowStride in
+                        buf.withUnsafeMutableBufferPointer { dst in
+                            Self.byRows(out.height, rowStride: rowStride, rowBytes: out.width * c) { y, n in
+                                qk_u8_requantize_into(inp + y * rowStride, n * out.width, Int32(c), Int32(c), Int32(ip.zeroPoint),
+                                                      ip.scale / outP.scale, Int32(outP.zeroPoint), dst.baseAddress! + y * out.width * oc,
+                                                      Int32(oc), Int32(off))
+                            }
                         }
                     }
                     guard st == 0 else { throw ModelError.badInput("concat: kernel status \(st)") }
@@ -270,10 +265,11 @@ public final class Int8GraphRunner {
     }
 
     /// The 1×1 float-output classifier in row chunks, fused with the argmax (or handing the logits on).
-    /// `input`: `[h, w, cin]` u8 (the region's pixels); logits rows are reported from tile row `firstRow`.
-    private func classify(_ conv: QuantizedConv, input: UnsafePointer<UInt8>, h: Int, w: Int, firstRow: Int, inParams: QuantParams,
-                          output: Output) throws {
-        let k = conv.spec.cout, cin = conv.spec.cin
+    /// `input`: `[h, w, cin]` u8 (the region's pixels), rows `rowStride` bytes apart; logits rows
+    /// are reported from tile row `firstRow`.
+    private func classify(_ conv: QuantizedConv, input: UnsafePointer<UInt8>, rowStride: Int, h: Int, w: Int, firstRow: Int,
+                          inParams: QuantParams, output: Output) throws {
+        let k = conv.spec.cout
         guard conv.spec.kernel == 1, conv.spec.stride == 1 else {
             throw ModelError.invalidConfig("classifier \(conv.spec.name) must be a 1×1 conv")
         }
@@ -283,10 +279,11 @@ public final class Int8GraphRunner {
         while y0 < h {
             let n = min(rows, h - y0)
             var p = conv.params(h: n, w: w, input: inParams, output: nil, residual: nil)
+            p.in_row_stride = rowStride
             let st = conv.multipliers.withUnsafeBufferPointer { sc in
                 conv.floatBias.withUnsafeBufferPointer { fb in
                     logits.withUnsafeMutableBufferPointer {
-                        qk_int8_conv2d_f32out(&p, conv.packed, input + y0 * w * cin, sc.baseAddress, fb.baseAddress, $0.baseAddress)
+                        qk_int8_conv2d_f32out(&p, conv.packed, input + y0 * rowStride, sc.baseAddress, fb.baseAddress, $0.baseAddress)
                     }
                 }
             }

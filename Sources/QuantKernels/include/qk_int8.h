@@ -87,6 +87,10 @@ typedef struct {
     int relu;              /**< 1: clamp at out_zp (ReLU in real units) after the residual add */
     int res_zp;            /**< residual zero point 0..255 */
     float res_mult;        /**< residual scale / output scale */
+    long in_row_stride;    /**< u8 elements between input rows (0 = w * pixel stride), so a conv can
+                            *   read a window of a wider tensor in place; images are h rows apart */
+    long res_row_stride;   /**< u8 elements between residual rows (0 = out_w * residual pixel
+                            *   stride); images are out_h rows apart */
 } qk_conv_params;
 
 /** Output height/width of a conv described by p (0 if the geometry is invalid). */
@@ -139,6 +143,13 @@ int qk_int8_conv2d_f32out_tier(int tier, const qk_conv_params *p, const qk_packe
  *  in and out. in: [n][h][w][c], out: [n][oh][ow][c] with oh = (h + 2*pad - k)/s + 1. */
 int qk_u8_maxpool2d(const uint8_t *in, int n, int h, int w, int c, int k, int stride, int pad,
                     uint8_t *out);
+/** The same max-pool on one image read in place from a wider tensor: `in` points at pixel (0, 0)
+ *  of an h x w window whose rows are in_row_stride u8 apart (pixels c apart). Output
+ *  [oh][ow][c]: out[oy][ox] = max over taps (oy*stride - pad_top + ky, ox*stride - pad_left + kx)
+ *  inside the window (taps outside are ignored, so the window's edges act as padding only where
+ *  the caller says). Every output must have a tap inside (QK_ERR_ARG otherwise). */
+int qk_u8_maxpool2d_window(const uint8_t *in, long in_row_stride, int h, int w, int c, int k, int stride,
+                           int pad_top, int pad_left, int oh, int ow, uint8_t *out);
 /** Nearest 2x upsample: out[n][2h][2w][c] = in[n][h][w][c]. Pixel strides as in the conv. */
 int qk_u8_upsample2x_nearest(const uint8_t *in, int n, int h, int w, int c, int in_pixel_stride,
                              uint8_t *out, int out_pixel_stride);
