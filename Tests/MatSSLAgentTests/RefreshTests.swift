@@ -6,6 +6,26 @@ import Testing
 /// End-to-end refreshes on a tiny world (tiny network, 64² crops, a handful of steps).
 @Suite("refresh end to end", .serialized)
 struct RefreshTests {
+    /// The pool drops the daemon's data bar (`statistics.data_bar_rows`), the labeled sets their own.
+    @Test func poolAndLabeledImagesLoseTheirDataBars() throws {
+        let world = try RefreshWorld()
+        defer { world.remove() }
+        let plain = try world.runner()
+        let ws = RefreshWorkspace(directory: world.root + "/work-a")
+        let whole = try plain.loadPool(ws)
+        let barred = try world.runner { $0.poolDataBarRows = 16; $0.labeledDataBarRows = 8 }
+        let pool = try barred.loadPool(ws) // the same fixed pool list
+        #expect(!whole.isEmpty && pool.count == whole.count)
+        for (a, b) in zip(whole, pool) {
+            #expect(b.width == a.width && b.height == a.height - 16 && Array(a.pixels[0..<b.pixels.count]) == b.pixels)
+        }
+        let sets = try LabeledSets.load(barred.config, modelPointer: [:]) { _ in }
+        let plainSets = try LabeledSets.load(plain.config, modelPointer: [:]) { _ in }
+        #expect(sets.train.map(\.height) == plainSets.train.map { $0.height - 8 })
+        #expect(sets.heldout.map(\.height) == plainSets.heldout.map { $0.height - 8 })
+        #expect(sets.pointer["labeled_data_bar_rows"] == "8" && plainSets.pointer["labeled_data_bar_rows"] == nil)
+    }
+
     @Test func refreshOnASmallPoolRunsEndToEndAndReportsHonestly() throws {
         let world = try RefreshWorld()
         defer { world.remove() }

@@ -97,5 +97,11 @@ struct RefreshUnitTests {
         do { _ = try RefreshConfig.parse("[refresh]\npool_size = -1", file: "site.toml"); Issue.record("accepted") } catch {
             #expect("\(error)".contains("site.toml") && "\(error)".contains("refresh.pool_size"))
         }
+        // The pool shares the daemon's data bar; the labeled set has its own.
+        let bars = try RefreshConfig.parse("[statistics]\ndata_bar_rows = 64\n[refresh]\nlabeled_data_bar_rows = 32", file: "x.toml")
+        #expect(bars.poolDataBarRows == 64 && bars.labeledDataBarRows == 32)
+        #expect(defaults.poolDataBarRows == 0 && defaults.labeledDataBarRows == 0)
+        #expect(throws: ConfigError.self) { try RefreshConfig.parse("[statistics]\ndata_bar_rows = -2", file: "x.toml") }
+        #expect(throws: ConfigError.self) { try RefreshConfig.parse("[refresh]\nlabeled_data_bar_rows = -1", file: "x.toml") }
     }
 }

@@ -60,3 +60,50 @@ import Testing
         #expect(val.count == 6 && val.contains("micrograph22"))
     }
 }
+
+/// `dataBarRows`: the bottom rows of SEM images (a data bar) never reach training, calibration or scoring.
+@Suite struct DataBarCropTests {
+    /// A 12×20 micrograph whose bottom 5 rows are a white bar, and its mask (class 1 above, the bar
+    /// labelled 4), written as PNG files.
+    static func writePair(in dir: String) throws -> (images: String, masks: String) {
+        let images = dir + "/images", masks = dir + "/masks"
+        for d in [images, masks] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let (w, h, bar) = (12, 20, 5)
+        let px = (0..<(w * h)).map { $0 / w < h - bar ? Float(0.4) : 1 }
+        try PNGWriter.writeGray8(GrayImage(width: w, height: h, pixels: px), to: images + "/a.png")
+        let lb = (0..<(w * h)).map { $0 / w < h - bar ? Float(1) / 255 : Float(4) / 255 }
+        try PNGWriter.writeGray8(GrayImage(width: w, height: h, pixels: lb), to: masks + "/a.png")
+        return (images, masks)
+    }
+
+    @Test func labeledAndUnlabeledImagesLoseTheBarAndNothingElse() throws {
+        let dir = NSTemporaryDirectory() + "databar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (images, masks) = try Self.writePair(in: dir)
+        let whole = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks) { _ in }
+        #expect(whole[0].height == 20 && whole[0].labels!.contains(4))
+        let cropped = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, dataBarRows: 5) { _ in }
+        #expect(cropped[0].width == 12 && cropped[0].height == 15)
+        #expect(cropped[0].labels! == [UInt8](repeating: 1, count: 12 * 15))
+        #expect(cropped[0].pixels == [UInt8](repeating: 102, count: 12 * 15))
+        let unlabeled = try DatasetLoader.loadUnlabeled(dirs: [images], dataBarRows: 5) { _ in }
+        #expect(unlabeled[0].height == 15 && unlabeled[0].pixels.allSatisfy { $0 == 102 })
+    }
+
+    @Test func aBarAsTallAsTheImageIsAnErrorNamingTheFile() throws {
+        let dir = NSTemporaryDirectory() + "databar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (images, masks) = try Self.writePair(in: dir)
+        do {
+            _ = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, dataBarRows: 20) { _ in }
+            Issue.record("a 20-row bar on a 20-row image was accepted")
+        } catch {
+            #expect("\(error)".contains(images + "/a.png") && "\(error)".contains("20 rows"))
+        }
+        var log: [String] = []
+        #expect(throws: DataError.self) { _ = try DatasetLoader.loadUnlabeled(dirs: [images], dataBarRows: 20) { log.append($0) } }
+        #expect(log.count == 1 && log[0].contains("a.png") && log[0].contains("data bar"))
+        #expect(GrayImage(width: 2, height: 3, pixels: [0, 0, 0, 0, 1, 1]).droppingBottomRows(1) == GrayImage(width: 2, height: 2, pixels: [0, 0, 0, 0]))
+        #expect(GrayImage(width: 2, height: 3, pixels: [0, 0, 0, 0, 1, 1]).droppingBottomRows(3) == nil)
+    }
+}

@@ -13,14 +13,17 @@ public enum DatasetLoader {
             .sorted().map { (dir as NSString).appendingPathComponent($0) }
     }
 
-    /// Unlabeled images from several directories. Unreadable files are reported through `log` and skipped.
-    public static func loadUnlabeled(dirs: [String], log: (String) -> Void) throws -> [TrainImage] {
+    /// Unlabeled images from several directories, each without its bottom `dataBarRows` rows (an
+    /// SEM data bar). Unreadable files (and images no taller than the bar) are reported through
+    /// `log` and skipped.
+    public static func loadUnlabeled(dirs: [String], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
         for dir in dirs {
             for path in try imageFiles(in: dir) {
                 do {
                     let (img, _) = try ImageDecoder.decode(path: path)
-                    out.append(TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels))
+                    out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
+                        .droppingBottomRows(dataBarRows))
                 } catch {
                     log("skipping \(path): \(error)")
                 }
@@ -46,8 +49,9 @@ public enum DatasetLoader {
 
     /// Labeled pairs: image `X.ext` in `imageDir` with mask `X.png` in `maskDir`. `include`: only stems
     /// in the set; `exclude`: stems to leave out. Size mismatches of a few pixels are cropped and logged.
+    /// `dataBarRows`: bottom rows (an SEM data bar) dropped from every image and mask after that.
     public static func loadLabeled(imageDir: String, maskDir: String, include: Set<String>? = nil,
-                                   exclude: Set<String> = [], log: (String) -> Void) throws -> [TrainImage] {
+                                   exclude: Set<String> = [], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
         for path in try imageFiles(in: imageDir) {
             let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -62,7 +66,7 @@ public enum DatasetLoader {
             let (ti, msg) = try reconcileImageAndMask(name: stem, image: (img.width, img.height, img.pixels),
                                                       mask: (mask.width, mask.height, mask.labels))
             if let m = msg { log(m) }
-            out.append(ti)
+            out.append(try ti.droppingBottomRows(dataBarRows, file: path))
         }
         if let inc = include {
             let found = Set(out.map { $0.name })

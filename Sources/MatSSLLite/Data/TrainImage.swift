@@ -19,6 +19,21 @@ public struct TrainImage: Sendable {
                   pixels: floatPixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }, labels: labels)
     }
 
+    /// The image (and its mask) without the bottom `rows` rows: an SEM data bar, which is not
+    /// microstructure and must not be learned from, calibrated on or scored.
+    /// - Throws: `DataError.sizeMismatch` naming `file` (default: the image's name) when no row
+    ///   would be left.
+    public func droppingBottomRows(_ rows: Int, file: String? = nil) throws -> TrainImage {
+        precondition(rows >= 0, "rows must be ≥ 0")
+        guard rows > 0 else { return self }
+        guard rows < height else {
+            throw DataError.sizeMismatch("\(file ?? name): a data bar of \(rows) rows leaves nothing of its \(width)×\(height) pixels")
+        }
+        let n = (height - rows) * width
+        return TrainImage(name: name, width: width, height: height - rows, pixels: Array(pixels[0..<n]),
+                          labels: labels.map { Array($0[0..<n]) })
+    }
+
     @inline(__always) func pixel(_ x: Int, _ y: Int) -> Float {
         Float(pixels[y * width + x]) * (1 / 255)
     }

@@ -18,4 +18,13 @@ public struct GrayImage: Equatable, Sendable {
         get { pixels[y * width + x] }
         set { pixels[y * width + x] = newValue }
     }
+
+    /// The image without its bottom `rows` rows (an SEM data bar): `[height - rows, width]`, or nil
+    /// when that leaves no row.
+    public func droppingBottomRows(_ rows: Int) -> GrayImage? {
+        precondition(rows >= 0, "rows must be ≥ 0")
+        guard rows > 0 else { return self }
+        guard rows < height else { return nil }
+        return GrayImage(width: width, height: height - rows, pixels: Array(pixels[0..<((height - rows) * width)]))
+    }
 }

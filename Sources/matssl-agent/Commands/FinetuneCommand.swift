@@ -33,6 +33,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Architecture when not initialised from a checkpoint: stage widths.") var widths: String = "32,64,128,256"
     @Option(help: "Blocks per stage (without --init).") var depths: String = "2,2,2,2"
     @OptionGroup var common: TrainingRunOptions
+    @OptionGroup var dataBar: DataBarOption
 
     func validate() throws {
         guard ClassWeighting(rawValue: classWeighting) != nil else {
@@ -50,8 +51,8 @@ struct FinetuneCommand: ParsableCommand {
         configureComputeThreads(common.threads)
         StopSignal.install()
         let val = try valList.map { try DatasetLoader.readList($0) } ?? []
-        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: val) { logger.notice("\($0)") }
-        let valImgs = val.isEmpty ? [] : try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: val) { logger.notice("\($0)") }
+        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: val, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
+        let valImgs = val.isEmpty ? [] : try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: val, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
         logger.info("\(train.count) training images, \(valImgs.count) validation images (\(val.sorted().joined(separator: ", ")))")
         let names = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var config = ModelConfig()
@@ -64,6 +65,9 @@ struct FinetuneCommand: ParsableCommand {
             logger.info("resuming \(out) at step \(ck.state.step)/\(ck.state.totalSteps)")
             if let n = ck.state.provenance["trainCount"], n != "\(train.count)" {
                 logger.warning("the checkpoint was trained on \(n) images, now \(train.count): the data order will differ from an uninterrupted run")
+            }
+            if (ck.state.provenance["dataBarRows"] ?? "0") != "\(dataBar.dataBarRows)" {
+                logger.warning("the checkpoint was trained with a \(ck.state.provenance["dataBarRows"] ?? "0")-row data bar cropped, now \(dataBar.dataBarRows)")
             }
         } else {
             if let p = self.`init` {
@@ -88,7 +92,7 @@ struct FinetuneCommand: ParsableCommand {
                                 "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
                                 "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)",
                                 "classWeighting": classWeighting, "intensityJitter": intensityJitter,
-                                "diceWeight": "\(diceWeight)"]
+                                "diceWeight": "\(diceWeight)"].merging(dataBar.provenance) { $1 }
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,

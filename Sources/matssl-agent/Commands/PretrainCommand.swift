@@ -72,12 +72,13 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Stem kernel (7 or 3).") var stemKernel: Int = 7
     @Flag(inversion: .prefixedNo, help: "Gated Feature Fusion (--no-gff-gates: plain concatenation, the ablation). With --init the checkpoint's setting is kept.") var gffGates = true
     @OptionGroup var common: TrainingRunOptions
+    @OptionGroup var dataBar: DataBarOption
 
     func run() throws {
         let logger = Logger(label: "pretrain")
         configureComputeThreads(common.threads)
         StopSignal.install()
-        let imgs = try DatasetLoader.loadUnlabeled(dirs: images) { logger.warning("\($0)") }
+        let imgs = try DatasetLoader.loadUnlabeled(dirs: images, dataBarRows: dataBar.dataBarRows) { logger.warning("\($0)") }
         logger.info("loaded \(imgs.count) images from \(images.joined(separator: ", "))")
         var resumeCk: Checkpoint.Loaded? = nil, initCk: Checkpoint.Loaded? = nil
         var config = ModelConfig()
@@ -89,6 +90,9 @@ struct PretrainCommand: ParsableCommand {
             logger.info("resuming \(out) at step \(ck.state.step)/\(ck.state.totalSteps)")
             if let n = ck.state.provenance["imageCount"], n != "\(imgs.count)" {
                 logger.warning("the checkpoint was trained on \(n) images, now \(imgs.count): the data order will differ from an uninterrupted run")
+            }
+            if (ck.state.provenance["dataBarRows"] ?? "0") != "\(dataBar.dataBarRows)" {
+                logger.warning("the checkpoint was trained with a \(ck.state.provenance["dataBarRows"] ?? "0")-row data bar cropped, now \(dataBar.dataBarRows)")
             }
         } else {
             if let p = self.`init` {
@@ -111,7 +115,7 @@ struct PretrainCommand: ParsableCommand {
             state.schedule = LRSchedule(base: lr * Double(batch) / 32, warmupSteps: min(warmup, total / 10 + 1), totalSteps: total)
             state.provenance = ["images": images.joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "temperature": "\(temperature)", "started": ISO8601DateFormatter().string(from: Date()),
-                                "imageCount": "\(imgs.count)", "init": self.`init` ?? ""]
+                                "imageCount": "\(imgs.count)", "init": self.`init` ?? ""].merging(dataBar.provenance) { $1 }
         }
         let batchSize = Int(state.provenance["batch"] ?? "") ?? batch
         let cropSize = Int(state.provenance["crop"] ?? "") ?? crop

@@ -35,6 +35,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Fine-tuning class weights, comma-separated, for checkpoints that do not record them.") var classWeights: String?
     @Option(help: "Compute threads.") var threads = 2
     @Option(help: "Output int8 model file.") var out: String
+    @OptionGroup var dataBar: DataBarOption
 
     func run() throws {
         let logger = Logger(label: "quantize")
@@ -59,7 +60,10 @@ struct QuantizeCommand: ParsableCommand {
         var tensors: [Tensor] = []
         for path in files {
             do {
-                let (img, _) = try ImageDecoder.decode(path: path)
+                let (decoded, _) = try ImageDecoder.decode(path: path)
+                guard let img = decoded.droppingBottomRows(dataBar.dataBarRows) else {
+                    throw DataError.sizeMismatch("\(path): a data bar of \(dataBar.dataBarRows) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
+                }
                 tensors.append(Self.paddedTensor(img, config: net.config))
             } catch { logger.warning("calibration image skipped: \(error)") }
         }
@@ -86,7 +90,7 @@ struct QuantizeCommand: ParsableCommand {
         let evalSet: [TrainImage]? = try evalImages.map { dir in
             guard let masks = evalMasks else { throw ValidationError("--eval-images needs --eval-masks") }
             let inc = try evalList.map { try DatasetLoader.readList($0) }
-            return try DatasetLoader.loadLabeled(imageDir: dir, maskDir: masks, include: inc) { logger.notice("\($0)") }
+            return try DatasetLoader.loadLabeled(imageDir: dir, maskDir: masks, include: inc, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
         }
         let methods: [CalibrationMethod]
         if method == "auto" {

@@ -4,12 +4,20 @@ import MatSSLLite
 /// Quantizes a candidate with the calibration images and measures int8 models on the held-out set.
 enum CandidateEvaluator {
     /// The candidate fp32 network → int8, with the same calibration method as the current model;
-    /// `logitAdjustment` is recorded (the caller has applied it to `net`).
-    static func quantize(_ net: SegmentationNet, checkpointPath: String, calibrationPaths: [String], like current: QuantizedModelInfo,
+    /// `logitAdjustment` is recorded (the caller has applied it to `net`). The bottom
+    /// `dataBarRows` rows of each calibration image are left out.
+    static func quantize(_ net: SegmentationNet, checkpointPath: String, calibrationPaths: [String], dataBarRows: Int = 0,
+                         like current: QuantizedModelInfo,
                          logitAdjustment: LogitAdjustment? = nil, name: String, version: String, trainingData: [String: String], log: (String) -> Void) throws -> QuantizedModel {
         var tensors: [Tensor] = []
         for path in calibrationPaths {
-            do { tensors.append(QuantizeCommand.paddedTensor(try ImageDecoder.decode(path: path).0, config: net.config)) } catch {
+            do {
+                let decoded = try ImageDecoder.decode(path: path).0
+                guard let img = decoded.droppingBottomRows(dataBarRows) else {
+                    throw DataError.sizeMismatch("\(path): a data bar of \(dataBarRows) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
+                }
+                tensors.append(QuantizeCommand.paddedTensor(img, config: net.config))
+            } catch {
                 log("calibration image skipped: \(error)")
             }
         }

@@ -23,12 +23,13 @@ struct LabeledSets {
             throw Missing(description: "no labeled set: set refresh.labeled_images and refresh.labeled_masks (the current model names none)")
         }
         let heldoutStems = listFile.isEmpty ? Set<String>() : try DatasetLoader.readList(listFile)
-        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: heldoutStems, log: log)
+        let bar = c.labeledDataBarRows
+        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: heldoutStems, dataBarRows: bar, log: log)
         let heldout: [TrainImage]
         if !c.heldoutImages.isEmpty {
-            heldout = try DatasetLoader.loadLabeled(imageDir: c.heldoutImages, maskDir: c.heldoutMasks, log: log)
+            heldout = try DatasetLoader.loadLabeled(imageDir: c.heldoutImages, maskDir: c.heldoutMasks, dataBarRows: bar, log: log)
         } else if !heldoutStems.isEmpty {
-            heldout = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: heldoutStems, log: log)
+            heldout = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: heldoutStems, dataBarRows: bar, log: log)
         } else {
             throw Missing(description: "no held-out set: set refresh.heldout_list (stems inside the labeled folder) or refresh.heldout_images/heldout_masks")
         }
@@ -42,6 +43,7 @@ struct LabeledSets {
         var pointer = ["images": images, "masks": masks]
         if !listFile.isEmpty { pointer["heldout_list"] = listFile }
         if !c.heldoutImages.isEmpty { pointer["heldout_images"] = c.heldoutImages; pointer["heldout_masks"] = c.heldoutMasks }
+        if bar > 0 { pointer["labeled_data_bar_rows"] = "\(bar)" }
         return LabeledSets(train: train, heldout: heldout, calibrationPaths: cal, pointer: pointer)
     }
 }

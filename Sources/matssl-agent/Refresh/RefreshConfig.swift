@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 /// Settings of `matssl-agent refresh`: the `[refresh]` section of the agent's TOML configuration, plus
-/// the two keys it shares with the daemon (`state.dir`, `segmentation.model`).
+/// the keys it shares with the daemon (`state.dir`, `segmentation.model`, `statistics.data_bar_rows`).
 ///
 /// Only these sections are read here; the daemon's `ConfigLoader` validates the rest of the file.
 /// (To merge later: add `"refresh": RefreshConfig.keys` to `ConfigLoader.schema`, otherwise the
@@ -17,6 +17,9 @@ struct RefreshConfig: Equatable, Sendable {
     var currentModelValue = ""
 
     // Pool
+    /// Rows of SEM data bar at the bottom of the watched micrographs (`statistics.data_bar_rows`):
+    /// left out of the pool images, so the refresh never learns the bar's text and scale.
+    var poolDataBarRows = 0
     /// At most this many unlabeled images in the pool.
     var poolSize = 200
     /// Copy the pool images into `<state>/refresh/pool/` (otherwise they are read where they are).
@@ -30,6 +33,9 @@ struct RefreshConfig: Equatable, Sendable {
     /// Or a separate held-out folder (images + masks).
     var heldoutImages = ""
     var heldoutMasks = ""
+    /// Rows of data bar at the bottom of the labeled, held-out and calibration images (they may come
+    /// from another microscope than the watched folders, so this is set on its own).
+    var labeledDataBarRows = 0
     /// Calibration images for quantizing the candidate (default: the labeled training images).
     var calibration = ""
     var calibrationMaxImages = 16
@@ -72,7 +78,7 @@ struct RefreshConfig: Equatable, Sendable {
 
     static let keys: Set<String> = [
         "model_name", "pool_size", "pool_copy", "labeled_images", "labeled_masks", "heldout_list", "heldout_images",
-        "heldout_masks", "calibration", "calibration_max_images", "base_checkpoint", "max_minutes", "mode", "ssl_share",
+        "heldout_masks", "labeled_data_bar_rows", "calibration", "calibration_max_images", "base_checkpoint", "max_minutes", "mode", "ssl_share",
         "ssl_steps", "ssl_batch", "ssl_crop", "ssl_lr", "ssl_temperature", "finetune_steps", "finetune_batch",
         "finetune_crop", "finetune_lr", "encoder_lr_factor", "adabn_batches", "threads", "checkpoint_minutes", "seed",
         "max_class_drop", "min_agreement", "keep_models", "signal_daemon",
@@ -101,6 +107,13 @@ struct RefreshConfig: Equatable, Sendable {
         if let m = table["segmentation"]?.table?["model"]?.string {
             c.currentModelValue = m
             if !m.isEmpty && !m.contains("/") && !m.hasSuffix(".safetensors") { c.modelName = m }
+        }
+        if let v = table["statistics"]?.table?["data_bar_rows"] {
+            // The daemon's loader validates it too; a refresh run alone must not take a bad value.
+            guard let rows = v.int, rows >= 0 else {
+                throw ConfigError(file: file, problems: ["'statistics.data_bar_rows' must be an integer ≥ 0"])
+            }
+            c.poolDataBarRows = rows
         }
         guard let value = table["refresh"] else { return c }
         guard let r = value.table else { throw ConfigError(file: file, problems: ["'refresh' must be a table [refresh]"]) }
@@ -135,6 +148,7 @@ struct RefreshConfig: Equatable, Sendable {
         str("heldout_list") { c.heldoutList = $0 }
         str("heldout_images") { c.heldoutImages = $0 }
         str("heldout_masks") { c.heldoutMasks = $0 }
+        int("labeled_data_bar_rows", min: 0) { c.labeledDataBarRows = $0 }
         str("calibration") { c.calibration = $0 }
         int("calibration_max_images", min: 1) { c.calibrationMaxImages = $0 }
         str("base_checkpoint") { c.baseCheckpoint = $0 }

@@ -177,6 +177,7 @@ struct RefreshRunner {
         pointer["refresh_mode"] = config.mode
         pointer["pool_images"] = "\(pool.count)"
         let candidateQ = try CandidateEvaluator.quantize(candidateNet, checkpointPath: ws.candidateCheckpoint, calibrationPaths: sets.calibrationPaths,
+                                                         dataBarRows: config.labeledDataBarRows,
                                                          like: currentQ.info, logitAdjustment: candidateAdjustment,
                                                          name: config.modelName, version: version, trainingData: pointer) {
             logger.warning("\($0)")
@@ -224,7 +225,8 @@ struct RefreshRunner {
         for path in paths! {
             do {
                 let (img, _) = try ImageDecoder.decode(path: path)
-                out.append(TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels))
+                out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
+                    .droppingBottomRows(config.poolDataBarRows))
             } catch { logger.warning("pool image skipped: \(error)") }
         }
         return out
