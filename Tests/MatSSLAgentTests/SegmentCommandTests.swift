@@ -19,6 +19,14 @@ struct SegmentCommandTests {
         #expect(stats.provenance.modelVersion == "5" && stats.pixelSizeUm == 0.5 && stats.pixelSizeSource == .config)
         let sha = try SHA256.hex(fileAt: dir + "/s.png")
         #expect(stats.dataBarRowsCropped == 2 && stats.provenance.imageSHA256 == sha)
+        // The bar is not segmented: its mask rows are 255 (no class); above it, the mask is the
+        // network's on the image without the bar.
+        let mask = try MaskCodec.read(path: out.mask)
+        #expect(mask.width == 72 && mask.height == 64)
+        #expect(mask.labels[(62 * 72)...].allSatisfy { $0 == LabelMask.notAnalysed })
+        let image = try #require(try ImageDecoder.decode(path: dir + "/s.png").0.droppingBottomRows(2))
+        let plain = try ModelSegmenter(path: dir + "/tiny.int8.safetensors", threads: 1, augmentation: command.tta).segment(image)
+        #expect(Array(mask.labels[..<(62 * 72)]) == plain.labels)
         // A bad image makes the command fail (exit 1) after doing the good ones.
         DaemonTestSupport.write(Data("junk".utf8), to: dir + "/bad.png")
         let failing = try SegmentCommand.parse([dir + "/bad.png", "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out"])

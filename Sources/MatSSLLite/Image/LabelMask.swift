@@ -15,6 +15,15 @@ public struct LabelMask: Equatable, Sendable {
         get { labels[y * width + x] }
         set { labels[y * width + x] = newValue }
     }
+
+    /// The label of pixels that were not analysed (an SEM data bar): no class.
+    public static let notAnalysed: UInt8 = 255
+
+    /// The mask with `rows` more rows of `value` at the bottom: `[height + rows, width]`.
+    public func appendingRows(_ rows: Int, value: UInt8) -> LabelMask {
+        precondition(rows >= 0, "rows must be ≥ 0")
+        return LabelMask(width: width, height: height + rows, labels: labels + [UInt8](repeating: value, count: rows * width))
+    }
 }
 
 /// An 8-bit RGB colour.

@@ -147,11 +147,17 @@ public final class TiledSegmenter {
     /// Segments an image streamed row by row (e.g. a 4096×4096 TIFF) without holding it whole.
     /// A model with per-image standardisation needs the image's statistics first: the file is
     /// then read once more, ahead of `reader` (`IntensityStandardization.statistics(path:limits:)`).
-    public func segment(reader: ImageRowReader) throws -> LabelMask {
+    /// - Parameter rows: segment only the top `rows` rows (default: all; the rest are never read).
+    /// - Returns: `[rows, width]` class ids.
+    public func segment(reader: ImageRowReader, rows: Int? = nil) throws -> LabelMask {
+        let height = rows ?? reader.info.height
+        guard height >= 1, height <= reader.info.height else {
+            throw ModelError.badInput("\(reader.path): \(height) of its \(reader.info.height) rows cannot be segmented")
+        }
         let stats = standardization == nil ? nil
             : try IntensityStandardization.statistics(path: reader.path, limits: reader.limits,
-                                                      rows: statisticsRows(height: reader.info.height))
-        return try segment(height: reader.info.height, width: reader.info.width, statistics: stats) { buffer in
+                                                      rows: statisticsRows(height: height))
+        return try segment(height: height, width: reader.info.width, statistics: stats) { buffer in
             try reader.readRows(1, into: buffer)
         }
     }

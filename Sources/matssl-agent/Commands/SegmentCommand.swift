@@ -15,7 +15,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Output folder (default: a 'matssl' folder beside each image).") var out: String?
     @Option(help: "Compute threads.") var threads = 1
     @Option(help: "Pixel size in µm for images whose files carry none (never guessed otherwise).") var pixelSize: Double?
-    @Option(help: "Rows of SEM data bar at the image bottom to leave out of the statistics (and of a standardising model's intensity statistics).") var dataBarRows = 0
+    @Option(help: "Rows of SEM data bar at the image bottom: not segmented (mask value 255, overlay left grey) and left out of the statistics.") var dataBarRows = 0
     @Option(help: "Classes (comma-separated names) that delineate grains: ASTM E112 grain size for them.") var grainClasses = ""
     @Flag(help: "Also write X.objects.csv (one row per connected object).") var objects = false
     @Flag(help: "Skip the overlay PNG.") var noOverlay = false
@@ -27,6 +27,7 @@ struct SegmentCommand: ParsableCommand {
     var tileMegapixels: Double?
 
     func validate() throws {
+        guard dataBarRows >= 0 else { throw ValidationError("--data-bar-rows must be ≥ 0 (got \(dataBarRows))") }
         if let t = tileMegapixels, !(t > 0 && t.isFinite) { throw ValidationError("--tile-megapixels must be positive (got \(t))") }
     }
 
@@ -34,9 +35,12 @@ struct SegmentCommand: ParsableCommand {
         let logger = Logger(label: "segment")
         HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
-        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta, dataBarRows: dataBarRows,
-                                           tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
-        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(segmenter.tilePixelBudget) / 1e6)) Mpx")
+        let model = try ModelSegmenter(path: path, threads: threads, augmentation: tta,
+                                       tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
+        guard let segmenter = DataBarSegmenter.wrap(model, rows: dataBarRows) as? StreamingSegmenter else {
+            preconditionFailure("a data bar around a streaming segmenter streams")
+        }
+        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(model.tilePixelBudget) / 1e6)) Mpx")
         let limits = DecodeLimits(maxPixels: maxPixels)
         let writer = ResultWriter(
             classNames: segmenter.classNames, palette: segmenter.palette,

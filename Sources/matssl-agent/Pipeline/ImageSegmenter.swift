@@ -25,8 +25,14 @@ extension ImageSegmenter {
 
 /// A segmenter that can read the image a band of rows at a time (bounded memory on large files).
 protocol StreamingSegmenter: ImageSegmenter {
-    /// Segments the rows `reader` yields (top to bottom, all of them) into a H×W mask.
-    func segment(reader: ImageRowReader) throws -> LabelMask
+    /// Segments the top `rows` rows `reader` yields (top to bottom; the rest are not read) into a
+    /// rows×W mask.
+    func segment(reader: ImageRowReader, rows: Int) throws -> LabelMask
+}
+
+extension StreamingSegmenter {
+    /// Segments every row of the image into a H×W mask.
+    func segment(reader: ImageRowReader) throws -> LabelMask { try segment(reader: reader, rows: reader.info.height) }
 }
 
 /// Why no segmenter could be built from the configuration.
@@ -56,7 +62,14 @@ enum SegmenterFactory {
 
     static func make(_ config: AgentConfig) throws -> ImageSegmenter { try build(config).segmenter }
 
+    /// The engine the configuration names, behind the SEM data bar it configures (if any).
     static func build(_ config: AgentConfig) throws -> Built {
+        var built = try buildEngine(config)
+        built.segmenter = DataBarSegmenter.wrap(built.segmenter, rows: config.dataBarRows)
+        return built
+    }
+
+    private static func buildEngine(_ config: AgentConfig) throws -> Built {
         switch config.engine {
         case "otsu":
             return Built(segmenter: OtsuSegmenter())
@@ -81,7 +94,7 @@ enum SegmenterFactory {
 
     private static func load(_ path: String, _ config: AgentConfig) throws -> ModelSegmenter {
         do { return try ModelSegmenter(path: path, threads: nil, augmentation: config.augmentation,
-                                                dataBarRows: config.dataBarRows, tilePixelBudget: config.tilePixelBudget) } catch {
+                                       tilePixelBudget: config.tilePixelBudget) } catch {
             throw SegmenterError(description: "model '\(path)' cannot be loaded: \(error)")
         }
     }

@@ -13,15 +13,14 @@ final class ModelSegmenter: StreamingSegmenter {
     /// thread count. The daemon passes nil: it builds segmenters on SIGHUP while its worker may be
     /// computing, and sets the thread count on the worker thread between images instead.
     /// `augmentation`: views whose logits are summed (`.flips` costs 4 passes; see docs/quantization.md).
-    /// `dataBarRows`: bottom rows left out of a standardising model's intensity statistics.
     /// `tilePixelBudget`: the largest tile in pixels (nil: the model file's own budget).
-    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none, dataBarRows: Int = 0,
-         tilePixelBudget: Int? = nil) throws {
+    /// An SEM data bar is cut off before the network by `DataBarSegmenter`, so it never reaches a
+    /// standardising model's intensity statistics either.
+    init(path: String, threads: Int?, augmentation: TestTimeAugmentation = .none, tilePixelBudget: Int? = nil) throws {
         model = try QuantizedModelFile.load(path: path)
         self.path = path
         if let threads { qk_set_num_threads(Int32(max(1, threads))) }
         tiled = TiledSegmenter(model: model, tilePixelBudget: tilePixelBudget, augmentation: augmentation)
-        tiled.statisticsExcludedBottomRows = dataBarRows
     }
 
     var testTimeAugmentation: String? { tiled.augmentation.rawValue }
@@ -36,5 +35,5 @@ final class ModelSegmenter: StreamingSegmenter {
     func segment(_ image: GrayImage) throws -> LabelMask { try tiled.segment(image) }
 
     /// Streams the file's rows instead of decoding it whole (large TIFFs).
-    func segment(reader: ImageRowReader) throws -> LabelMask { try tiled.segment(reader: reader) }
+    func segment(reader: ImageRowReader, rows: Int) throws -> LabelMask { try tiled.segment(reader: reader, rows: rows) }
 }

@@ -32,7 +32,10 @@ struct ResultWriter {
     func write(mask: LabelMask, rows: (Int, Int) throws -> GrayImage, pixelSize: PixelSize?, provenance: ImageProvenance,
                outputs: OutputPaths) throws -> Written {
         try outputs.createDirectory()
-        try MaskCodec.writePalettePNG(mask, palette: palette, to: outputs.mask)
+        // The data bar's rows are LabelMask.notAnalysed (255): black in the palette PNG, no class.
+        let maskPalette = statistics.dataBarRows > 0 && palette.count < 256
+            ? palette + [RGB8](repeating: RGB8(r: 0, g: 0, b: 0), count: 256 - palette.count) : palette
+        try MaskCodec.writePalettePNG(mask, palette: maskPalette, to: outputs.mask)
         if writeOverlay {
             // Rendered, annotated, thumbnailed and compressed one band at a time: the whole RGB
             // overlay (48 MB at 4096²) never exists in memory.
