@@ -122,6 +122,11 @@ def tiffs():
     fei = "[User]\r\nDate=11/26/2026\r\n[Beam]\r\nHV=20000\r\n[Scan]\r\nInternalScan=1\r\nPixelWidth=2.5e-09\r\nPixelHeight=2.5e-09\r\n[Stage]\r\nStageX=0.001\r\n"
     tifffile.imwrite(path("fei-34682.tif"), P8, resolution=(72, 72), resolutionunit="INCH",
                      extratags=[(34682, "s", 0, fei, True)])
+    # FEI/Thermo with its data bar: the scanned frame is 40 x 20 ([Image] ResolutionY), the last 4 of
+    # the 24 rows are the bar the microscope appends.
+    fei_bar = "[User]\r\nDate=11/27/2026\r\n[Image]\r\nResolutionX=40\r\nResolutionY=20\r\n[Scan]\r\nPixelWidth=5e-08\r\n"
+    tifffile.imwrite(path("fei-databar.tif"), P8, extratags=[(34682, "s", 0, fei_bar, True)])
+    check_tiff("fei-databar.tif", P8)
     # Zeiss SmartSEM: tag 34118 text; one ASCII in nm, one as BYTEs in Latin-1 with "µm".
     zeiss = "0\r\nAP_WD\r\nWD = 8.5 mm\r\nAP_IMAGE_PIXEL_SIZE\r\nImage Pixel Size = 2.5 nm\r\nAP_MAG\r\nMag = 50.00 K X\r\n"
     tifffile.imwrite(path("zeiss-34118-nm.tif"), P8, extratags=[(34118, "s", 0, zeiss, True)])

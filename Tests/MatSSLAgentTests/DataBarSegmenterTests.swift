@@ -40,12 +40,34 @@ struct DataBarSegmenterTests {
         }
     }
 
-    @Test func theFactoryPutsTheConfiguredBarInFrontOfTheEngine() throws {
-        var config = AgentConfig()
-        config.engine = "otsu"
-        config.dataBarRows = 6
-        let built = try SegmenterFactory.build(config)
-        let mask = try built.segmenter.segment(Self.barredImage())
-        #expect(built.segmenter is DataBarSegmenter && mask.labels.last == LabelMask.notAnalysed)
+    @Test func theFileSaysFirstThenTheConfiguration() {
+        var info = ImageInfo(path: "a.tif", format: .tiff, width: 40, height: 24, channels: 1, bitDepth: 8, colorModel: "gray",
+                             pixelSize: nil, pages: 1)
+        #expect(DataBarPolicy.resolve(info: info, configuredRows: 0) == (0, .none))
+        #expect(DataBarPolicy.resolve(info: info, configuredRows: 6) == (6, .config))
+        info.dataBarRows = 4
+        #expect(DataBarPolicy.resolve(info: info, configuredRows: 6) == (4, .feiMetadata))
+        info.dataBarRows = 0 // the file says: no bar
+        #expect(DataBarPolicy.resolve(info: info, configuredRows: 6) == (0, .feiMetadata))
+        let o = DataBarPolicy.statistics(StatisticsOptions(dataBarRows: 6), info: info)
+        #expect(o.dataBarRows == 0 && o.dataBarSource == .feiMetadata)
+    }
+
+    /// `segment` on an FEI TIFF written by tifffile whose metadata puts a 4-row bar under a
+    /// 20-row frame: no configuration needed.
+    @Test func segmentTakesTheBarFromAnFEIFile() throws {
+        let dir = DaemonTestSupport.tempDirectory("feibar")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DaemonModelSupport.saveModel(to: dir + "/tiny.int8.safetensors", name: "tiny", version: "1")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("MatSSLLiteTests/Fixtures/images/fei-databar.tif").path
+        try SegmentCommand.parse([fixture, "--model", dir + "/tiny.int8.safetensors", "--out", dir + "/out"]).run()
+        let out = OutputPaths(image: fixture, directory: dir + "/out")
+        let stats = try StatisticsFiles.readJSON(path: out.stats)
+        #expect(stats.dataBarRowsCropped == 4 && stats.dataBarSource == .feiMetadata && stats.analysedHeightPx == 20)
+        #expect(stats.pixelSizeUm == 0.05 && stats.pixelSizeSource == .feiMetadata)
+        let mask = try MaskCodec.read(path: out.mask)
+        #expect(mask.height == 24 && mask.labels[(20 * 40)...].allSatisfy { $0 == LabelMask.notAnalysed })
+        #expect(mask.labels[..<(20 * 40)].allSatisfy { Int($0) < DaemonModelSupport.classNames.count })
     }
 }

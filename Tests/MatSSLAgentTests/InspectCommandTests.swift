@@ -38,10 +38,11 @@ struct InspectCommandTests {
     }
 
     @Test func goodFilesGiveOneJSONObjectEachAndExitZero() throws {
-        let files = ["gray16-tiled-lzw.tif", "res-cm.tif", "rgb-progressive.jpg", "palette8.png"].map { "\(Self.fixtures)/\($0)" }
+        let files = ["gray16-tiled-lzw.tif", "res-cm.tif", "rgb-progressive.jpg", "palette8.png", "fei-databar.tif"].map { "\(Self.fixtures)/\($0)" }
         let r = try Self.run(files)
         #expect(r.reason == .exit && r.status == 0)
-        #expect(r.lines.count == 4)
+        #expect(r.lines.count == 5)
+        #expect(r.lines[4]["data_bar_rows"] as? Int == 4 && r.lines[0]["data_bar_rows"] == nil)
         #expect(r.lines[0]["format"] as? String == "tiff" && r.lines[0]["bit_depth"] as? Int == 16)
         #expect(r.lines[0]["width"] as? Int == 40 && r.lines[0]["height"] as? Int == 24 && r.lines[0]["pages"] as? Int == 1)
         #expect(r.lines[0]["pixel_size_um"] is NSNull && r.lines[0]["pixel_size_source"] as? String == "none")

@@ -52,3 +52,23 @@ struct ImagePixelSizeTests {
         #expect(PixelSizeParser.lengthInMicrometres("2 mm") == 2000)
     }
 }
+
+/// The data bar height an FEI/Thermo file records: its height minus the scanned frame's.
+@Suite struct DataBarMetadataTests {
+    @Test func feiFrameHeightGivesTheBar() {
+        let text = "[User]\r\nDate=1\r\n[Image]\r\nResolutionX=1536\r\nResolutionY=1024\r\n[Scan]\r\nPixelWidth=1e-9\r\n"
+        #expect(DataBarParser.fei(text, imageHeight: 1094) == 70)
+        #expect(DataBarParser.fei(text, imageHeight: 1024) == 0)    // saved without the bar
+        #expect(DataBarParser.fei(text, imageHeight: 1000) == nil)  // frame taller than the image: not believed
+        #expect(DataBarParser.fei("[Scan]\nResolutionY=20\n", imageHeight: 24) == nil)  // not in [Image]
+        #expect(DataBarParser.fei("[Image]\nResolutionY=abc\n", imageHeight: 24) == nil)
+        #expect(DataBarParser.fei("[Image]\nResolutionX=40\n", imageHeight: 24) == nil)
+    }
+
+    @Test func theFixtureWrittenByTifffileCarriesItsBar() throws {
+        #expect(try ImageDecoder.inspect(path: Fixture.path("fei-databar.tif")).dataBarRows == 4)
+        #expect(try ImageDecoder.decodeRows(path: Fixture.path("fei-databar.tif")).info.dataBarRows == 4)
+        #expect(try ImageDecoder.inspect(path: Fixture.path("fei-34682.tif")).dataBarRows == nil) // no [Image] section
+        #expect(try ImageDecoder.inspect(path: Fixture.path("gray8-none.tif")).dataBarRows == nil)
+    }
+}

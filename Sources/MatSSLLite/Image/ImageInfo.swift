@@ -12,6 +12,9 @@ public struct ImageInfo: Codable, Equatable, Sendable {
     public var colorModel: String
     /// From microscope metadata or resolution tags; nil when the file does not say.
     public var pixelSize: PixelSize?
+    /// Rows of SEM data bar below the scanned frame, from microscope metadata
+    /// (`DataBarParser`; source `DataBarSource.feiMetadata`); nil when the file does not say.
+    public var dataBarRows: Int?
     /// TIFF: number of pages (the first is decoded). PNG/JPEG: 1.
     public var pages: Int?
     /// TIFF compression name ("none", "lzw", "deflate", "packbits", ... or "code N"); nil otherwise.
@@ -25,7 +28,8 @@ public struct ImageInfo: Codable, Equatable, Sendable {
 
     public init(path: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
                 colorModel: String, pixelSize: PixelSize?, pages: Int?, compression: String? = nil,
-                tiled: Bool = false, progressive: Bool = false, interlaced: Bool = false, note: String? = nil) {
+                tiled: Bool = false, progressive: Bool = false, interlaced: Bool = false, note: String? = nil,
+                dataBarRows: Int? = nil) {
         self.path = path
         self.format = format
         self.width = width
@@ -40,5 +44,6 @@ public struct ImageInfo: Codable, Equatable, Sendable {
         self.progressive = progressive
         self.interlaced = interlaced
         self.note = note
+        self.dataBarRows = dataBarRows
     }
 }

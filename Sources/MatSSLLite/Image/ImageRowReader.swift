@@ -115,7 +115,8 @@ public final class ImageRowReader {
         return ImageInfo(path: path, format: format, width: Int(c.width), height: Int(c.height), channels: Int(c.channels),
                          bitDepth: Int(c.bit_depth), colorModel: model, pixelSize: pixelSize(c, format: format),
                          pages: Int(c.pages), compression: compression, tiled: c.tiled != 0,
-                         progressive: c.progressive != 0, interlaced: c.interlaced != 0, note: note)
+                         progressive: c.progressive != 0, interlaced: c.interlaced != 0, note: note,
+                         dataBarRows: c.fei_metadata.flatMap { DataBarParser.fei(decodeText($0), imageHeight: Int(c.height)) })
     }
 
     /// Priority: FEI tag 34682, Zeiss tag 34118, then TIFF resolution / PNG pHYs. JPEG JFIF density is

@@ -9,6 +9,8 @@ public struct ImageStatistics: Codable, Equatable, Sendable {
     public var heightPx: Int
     /// Rows cropped at the bottom (SEM data bar) before the statistics.
     public var dataBarRowsCropped: Int
+    /// Where that height came from (nil in files written before session 11).
+    public var dataBarSource: DataBarSource? = nil
     public var analysedHeightPx: Int
     public var analysedAreaPx: Int
     public var analysedAreaUm2: Double?
@@ -22,7 +24,8 @@ public struct ImageStatistics: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", provenance
         case widthPx = "width_px", heightPx = "height_px"
-        case dataBarRowsCropped = "data_bar_rows_cropped", analysedHeightPx = "analysed_height_px"
+        case dataBarRowsCropped = "data_bar_rows_cropped", dataBarSource = "data_bar_source"
+        case analysedHeightPx = "analysed_height_px"
         case analysedAreaPx = "analysed_area_px", analysedAreaUm2 = "analysed_area_um2"
         case pixelSizeUm = "pixel_size_um", pixelSizeSource = "pixel_size_source"
         case lengthUnit = "length_unit", classes, grainSize = "grain_size"

@@ -97,6 +97,7 @@ public enum PhaseStatistics {
         }
         let stats = ImageStatistics(
             provenance: provenance, widthPx: w, heightPx: h, dataBarRowsCropped: crop,
+            dataBarSource: crop > 0 || options.dataBarSource == .feiMetadata ? options.dataBarSource : DataBarSource.none,
             analysedHeightPx: hA, analysedAreaPx: nA, analysedAreaUm2: analysedUm2,
             pixelSizeUm: um, pixelSizeSource: um == nil ? .none : pixelSize!.source,
             lengthUnit: um == nil ? "px" : "um", classes: classes, grainSize: grains)

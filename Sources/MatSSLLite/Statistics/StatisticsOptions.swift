@@ -5,6 +5,8 @@ public struct StatisticsOptions: Codable, Equatable, Sendable {
     public var grainBoundaryClasses: [String]
     /// Rows cropped from the bottom of the mask before any statistic (SEM data bar).
     public var dataBarRows: Int
+    /// Where `dataBarRows` came from (recorded in the statistics).
+    public var dataBarSource: DataBarSource = .config
     /// Bins of each ECD histogram, from 0 to `histogramUpperEdge`.
     public var histogramBinCount: Int
     /// Upper edge of the ECD histograms in the distribution's unit (µm with a pixel size, else px);

@@ -51,6 +51,8 @@ struct InspectRecord: Encodable {
     var colorModel: String
     var pixelSizeUm: Double?
     var pixelSizeSource: String
+    /// Rows of data bar the file's metadata records (FEI/Thermo), nil when it records none.
+    var dataBarRows: Int?
     var pages: Int?
     var compression: String?
     var note: String?
@@ -65,6 +67,7 @@ struct InspectRecord: Encodable {
         colorModel = info.colorModel
         pixelSizeUm = info.pixelSize?.micrometresPerPixel
         pixelSizeSource = (info.pixelSize?.source ?? .none).rawValue
+        dataBarRows = info.dataBarRows
         pages = info.pages
         compression = info.compression
         note = info.note
@@ -72,7 +75,8 @@ struct InspectRecord: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case path, format, width, height, channels, bitDepth = "bit_depth", colorModel = "color_model",
-             pixelSizeUm = "pixel_size_um", pixelSizeSource = "pixel_size_source", pages, compression, note
+             pixelSizeUm = "pixel_size_um", pixelSizeSource = "pixel_size_source", dataBarRows = "data_bar_rows",
+             pages, compression, note
     }
 
     func encode(to encoder: Encoder) throws {
@@ -86,6 +90,7 @@ struct InspectRecord: Encodable {
         try c.encode(colorModel, forKey: .colorModel)
         try c.encode(pixelSizeUm, forKey: .pixelSizeUm) // null when unknown
         try c.encode(pixelSizeSource, forKey: .pixelSizeSource)
+        try c.encodeIfPresent(dataBarRows, forKey: .dataBarRows)
         try c.encode(pages, forKey: .pages)
         try c.encodeIfPresent(compression, forKey: .compression)
         try c.encodeIfPresent(note, forKey: .note)

@@ -35,18 +35,12 @@ struct SegmentCommand: ParsableCommand {
         let logger = Logger(label: "segment")
         HeapPolicy.boundForImageWork()
         let path = try ModelLocator.resolve(model)
-        let model = try ModelSegmenter(path: path, threads: threads, augmentation: tta,
-                                       tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
-        guard let segmenter = DataBarSegmenter.wrap(model, rows: dataBarRows) as? StreamingSegmenter else {
-            preconditionFailure("a data bar around a streaming segmenter streams")
-        }
-        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(model.tilePixelBudget) / 1e6)) Mpx")
+        let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta,
+                                           tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
+        logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(segmenter.tilePixelBudget) / 1e6)) Mpx")
         let limits = DecodeLimits(maxPixels: maxPixels)
-        let writer = ResultWriter(
-            classNames: segmenter.classNames, palette: segmenter.palette,
-            statistics: StatisticsOptions(grainBoundaryClasses: grainClasses.split(separator: ",").map(String.init),
-                                          dataBarRows: dataBarRows),
-            writeOverlay: !noOverlay, writeObjects: objects)
+        let statistics = StatisticsOptions(grainBoundaryClasses: grainClasses.split(separator: ",").map(String.init),
+                                           dataBarRows: dataBarRows)
         var failures = 0
         for image in images {
             defer { HeapPolicy.trim() }  // one image's buffers go back before the next
@@ -55,7 +49,15 @@ struct SegmentCommand: ParsableCommand {
                 let outputs = out.map { OutputPaths(image: image, directory: $0) } ?? OutputPaths(image: image, folderName: "matssl")
                 let reader = try ImageDecoder.decodeRows(path: image, limits: limits)
                 let info = reader.info
-                let mask = try segmenter.segment(reader: reader)
+                // The data bar: from the file's metadata (FEI/Thermo), else --data-bar-rows.
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBarRows).rows
+                guard let barred = DataBarSegmenter.wrap(segmenter, rows: bar) as? StreamingSegmenter else {
+                    preconditionFailure("a data bar around a streaming segmenter streams")
+                }
+                let mask = try barred.segment(reader: reader)
+                let writer = ResultWriter(classNames: segmenter.classNames, palette: segmenter.palette,
+                                          statistics: DataBarPolicy.statistics(statistics, info: info),
+                                          writeOverlay: !noOverlay, writeObjects: objects)
                 let segmented = Date()
                 var second: ImageRowReader?
                 let pixel = info.pixelSize ?? pixelSize.map { PixelSize(micrometresPerPixel: $0, source: .config) }

@@ -103,15 +103,21 @@ struct ImageProcessor {
         // never sits in memory as floats; its decode time is then part of `segment`. Otsu needs the
         // whole image (global histogram) and gets it.
         let limits = PixelSizePolicy.limits(config)
+        // The SEM data bar (from the file's metadata, else the configuration) is cut off before
+        // the engine and marked "not analysed" in the mask.
         let info: ImageInfo
         let mask: LabelMask
         var whole: GrayImage?
         do {
-            if let streaming = segmenter as? StreamingSegmenter {
+            if segmenter is StreamingSegmenter {
                 let reader = try ImageDecoder.decodeRows(path: path, limits: limits)
                 info = reader.info
                 timings.decodeMs = clock.lap()
                 progress()
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: config.dataBarRows).rows
+                guard let streaming = DataBarSegmenter.wrap(segmenter, rows: bar) as? StreamingSegmenter else {
+                    preconditionFailure("a data bar around a streaming segmenter streams")
+                }
                 mask = try streaming.segment(reader: reader)
             } else {
                 let (image, decodedInfo) = try ImageDecoder.decode(path: path, limits: limits)
@@ -119,7 +125,8 @@ struct ImageProcessor {
                 whole = image
                 timings.decodeMs = clock.lap()
                 progress()
-                mask = try segmenter.segment(image)
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: config.dataBarRows).rows
+                mask = try DataBarSegmenter.wrap(segmenter, rows: bar).segment(image)
             }
             timings.segmentMs = clock.lap()
         } catch {
@@ -139,7 +146,8 @@ struct ImageProcessor {
         // drop a stale error record. The overlay is rendered in row bands: from the decoded image,
         // or from a second streaming pass over the file.
         let writer = ResultWriter(
-            classNames: segmenter.classNames, palette: segmenter.palette, statistics: config.statisticsOptions,
+            classNames: segmenter.classNames, palette: segmenter.palette,
+            statistics: DataBarPolicy.statistics(config.statisticsOptions, info: info),
             writeOverlay: config.writeOverlay, writeObjects: config.objectsCSV, writeThumbnail: config.htmlReport,
             separator: config.csvSeparator)
         let provenance = ImageProvenance(

@@ -62,14 +62,9 @@ enum SegmenterFactory {
 
     static func make(_ config: AgentConfig) throws -> ImageSegmenter { try build(config).segmenter }
 
-    /// The engine the configuration names, behind the SEM data bar it configures (if any).
+    /// The engine the configuration names. The SEM data bar is put in front of it per image
+    /// (`DataBarPolicy`, `DataBarSegmenter`): its height can come from the file.
     static func build(_ config: AgentConfig) throws -> Built {
-        var built = try buildEngine(config)
-        built.segmenter = DataBarSegmenter.wrap(built.segmenter, rows: config.dataBarRows)
-        return built
-    }
-
-    private static func buildEngine(_ config: AgentConfig) throws -> Built {
         switch config.engine {
         case "otsu":
             return Built(segmenter: OtsuSegmenter())

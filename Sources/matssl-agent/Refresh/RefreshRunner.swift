@@ -224,9 +224,10 @@ struct RefreshRunner {
         var out: [TrainImage] = []
         for path in paths! {
             do {
-                let (img, _) = try ImageDecoder.decode(path: path)
+                let (img, info) = try ImageDecoder.decode(path: path)
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: config.poolDataBarRows).rows
                 out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
-                    .droppingBottomRows(config.poolDataBarRows))
+                    .droppingBottomRows(bar))
             } catch { logger.warning("pool image skipped: \(error)") }
         }
         return out
