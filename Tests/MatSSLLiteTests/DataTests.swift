@@ -107,3 +107,17 @@ import Testing
         #expect(GrayImage(width: 2, height: 3, pixels: [0, 0, 0, 0, 1, 1]).droppingBottomRows(3) == nil)
     }
 }
+
+extension DataBarCropTests {
+    /// An FEI/Thermo file's own bar (its metadata's frame height) wins over the configured rows.
+    @Test func anFEIFilesOwnBarWins() throws {
+        let dir = NSTemporaryDirectory() + "databar-fei-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixture.path("fei-databar.tif"), toPath: dir + "/f.tif")
+        for configured in [0, 9] {
+            let imgs = try DatasetLoader.loadUnlabeled(dirs: [dir], dataBarRows: configured) { _ in }
+            #expect(imgs.count == 1 && imgs[0].width == 40 && imgs[0].height == 20)
+        }
+    }
+}

@@ -13,17 +13,17 @@ public enum DatasetLoader {
             .sorted().map { (dir as NSString).appendingPathComponent($0) }
     }
 
-    /// Unlabeled images from several directories, each without its bottom `dataBarRows` rows (an
-    /// SEM data bar). Unreadable files (and images no taller than the bar) are reported through
-    /// `log` and skipped.
+    /// Unlabeled images from several directories, each without its SEM data bar: the rows the
+    /// file's metadata records (FEI/Thermo, `ImageInfo.dataBarRows`), else `dataBarRows`.
+    /// Unreadable files (and images no taller than the bar) are reported through `log` and skipped.
     public static func loadUnlabeled(dirs: [String], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
         for dir in dirs {
             for path in try imageFiles(in: dir) {
                 do {
-                    let (img, _) = try ImageDecoder.decode(path: path)
+                    let (img, info) = try ImageDecoder.decode(path: path)
                     out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
-                        .droppingBottomRows(dataBarRows))
+                        .droppingBottomRows(info.dataBarRows ?? dataBarRows))
                 } catch {
                     log("skipping \(path): \(error)")
                 }
@@ -49,7 +49,8 @@ public enum DatasetLoader {
 
     /// Labeled pairs: image `X.ext` in `imageDir` with mask `X.png` in `maskDir`. `include`: only stems
     /// in the set; `exclude`: stems to leave out. Size mismatches of a few pixels are cropped and logged.
-    /// `dataBarRows`: bottom rows (an SEM data bar) dropped from every image and mask after that.
+    /// `dataBarRows`: bottom rows (an SEM data bar) dropped from every image and mask after that,
+    /// unless the image file records its own (FEI/Thermo, `ImageInfo.dataBarRows`), which wins.
     public static func loadLabeled(imageDir: String, maskDir: String, include: Set<String>? = nil,
                                    exclude: Set<String> = [], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
@@ -61,12 +62,12 @@ public enum DatasetLoader {
             guard FileManager.default.fileExists(atPath: maskPath) else {
                 throw DataError.missingMask(image: path, expected: maskPath)
             }
-            let (img, _) = try ImageDecoder.decode(path: path)
+            let (img, info) = try ImageDecoder.decode(path: path)
             let mask = try MaskCodec.read(path: maskPath)
             let (ti, msg) = try reconcileImageAndMask(name: stem, image: (img.width, img.height, img.pixels),
                                                       mask: (mask.width, mask.height, mask.labels))
             if let m = msg { log(m) }
-            out.append(try ti.droppingBottomRows(dataBarRows, file: path))
+            out.append(try ti.droppingBottomRows(info.dataBarRows ?? dataBarRows, file: path))
         }
         if let inc = include {
             let found = Set(out.map { $0.name })

@@ -60,9 +60,10 @@ struct QuantizeCommand: ParsableCommand {
         var tensors: [Tensor] = []
         for path in files {
             do {
-                let (decoded, _) = try ImageDecoder.decode(path: path)
-                guard let img = decoded.droppingBottomRows(dataBar.dataBarRows) else {
-                    throw DataError.sizeMismatch("\(path): a data bar of \(dataBar.dataBarRows) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
+                let (decoded, info) = try ImageDecoder.decode(path: path)
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBar.dataBarRows).rows
+                guard let img = decoded.droppingBottomRows(bar) else {
+                    throw DataError.sizeMismatch("\(path): a data bar of \(bar) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
                 }
                 tensors.append(Self.paddedTensor(img, config: net.config))
             } catch { logger.warning("calibration image skipped: \(error)") }

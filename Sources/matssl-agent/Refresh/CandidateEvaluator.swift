@@ -12,9 +12,10 @@ enum CandidateEvaluator {
         var tensors: [Tensor] = []
         for path in calibrationPaths {
             do {
-                let decoded = try ImageDecoder.decode(path: path).0
-                guard let img = decoded.droppingBottomRows(dataBarRows) else {
-                    throw DataError.sizeMismatch("\(path): a data bar of \(dataBarRows) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
+                let (decoded, info) = try ImageDecoder.decode(path: path)
+                let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBarRows).rows
+                guard let img = decoded.droppingBottomRows(bar) else {
+                    throw DataError.sizeMismatch("\(path): a data bar of \(bar) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
                 }
                 tensors.append(QuantizeCommand.paddedTensor(img, config: net.config))
             } catch {
