@@ -29,7 +29,7 @@ struct CheckConfigCommand: ParsableCommand {
         print("  engine = \"\(config.engine)\"\(config.model.isEmpty ? "" : ", model = \"\(config.model)\""), threads \(config.threads), "
               + "tta \(config.testTimeAugmentation), tiles up to \(config.tileMegapixels > 0 ? String(format: "%g Mpx", config.tileMegapixels) : "the model's budget")")
         for note in notes { print("  \(note)") }
-        print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows, "
+        print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows (FEI/Thermo TIFFs: their own), "
               + "objects CSV \(config.objectsCSV ? "on" : "off"), CSV separator '\(config.csvSeparator.rawValue)', index.html \(config.htmlReport ? "on" : "off")")
         print("  outputs: <image folder>/\(config.outputFolder)/, journal: \(config.journalPath)")
     }
