@@ -71,6 +71,10 @@ struct EndToEndModelTests {
         for file in [out.mask, out.overlay, out.thumbnail, out.objects] {
             #expect(FileManager.default.fileExists(atPath: file), "missing \(file)")
         }
+        // The configured 4-row data bar was not segmented: "not analysed" (255) in the mask.
+        let mask = try MaskCodec.read(path: out.mask)
+        #expect(mask.height == 80 && mask.labels[(76 * 96)...].allSatisfy { $0 == LabelMask.notAnalysed })
+        #expect(mask.labels[..<(76 * 96)].allSatisfy { Int($0) < DaemonModelSupport.classNames.count })
         // The folder summaries follow once the queue is empty.
         #expect(DaemonTestSupport.waitUntil(timeout: 15) {
             let csv = (try? String(contentsOfFile: out.resultsCSV, encoding: .utf8)) ?? ""
