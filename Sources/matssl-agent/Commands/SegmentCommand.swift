@@ -51,10 +51,7 @@ struct SegmentCommand: ParsableCommand {
                 let info = reader.info
                 // The data bar: from the file's metadata (FEI/Thermo), else --data-bar-rows.
                 let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBarRows).rows
-                guard let barred = DataBarSegmenter.wrap(segmenter, rows: bar) as? StreamingSegmenter else {
-                    preconditionFailure("a data bar around a streaming segmenter streams")
-                }
-                let mask = try barred.segment(reader: reader)
+                let mask = try DataBarSegmenter.wrap(segmenter, rows: bar).segment(reader: reader)
                 let writer = ResultWriter(classNames: segmenter.classNames, palette: segmenter.palette,
                                           statistics: DataBarPolicy.statistics(statistics, info: info),
                                           writeOverlay: !noOverlay, writeObjects: objects)

@@ -109,16 +109,13 @@ struct ImageProcessor {
         let mask: LabelMask
         var whole: GrayImage?
         do {
-            if segmenter is StreamingSegmenter {
+            if let streaming = segmenter as? StreamingSegmenter {
                 let reader = try ImageDecoder.decodeRows(path: path, limits: limits)
                 info = reader.info
                 timings.decodeMs = clock.lap()
                 progress()
                 let bar = DataBarPolicy.resolve(info: info, configuredRows: config.dataBarRows).rows
-                guard let streaming = DataBarSegmenter.wrap(segmenter, rows: bar) as? StreamingSegmenter else {
-                    preconditionFailure("a data bar around a streaming segmenter streams")
-                }
-                mask = try streaming.segment(reader: reader)
+                mask = try DataBarSegmenter.wrap(streaming, rows: bar).segment(reader: reader)
             } else {
                 let (image, decodedInfo) = try ImageDecoder.decode(path: path, limits: limits)
                 info = decodedInfo

@@ -20,6 +20,11 @@ class DataBarSegmenter: ImageSegmenter {
         return DataBarSegmenter(inner: inner, rows: rows)
     }
 
+    /// A streaming engine behind a data bar streams too.
+    static func wrap(_ inner: StreamingSegmenter, rows: Int) -> StreamingSegmenter {
+        rows > 0 ? StreamingDataBarSegmenter(streaming: inner, rows: rows) : inner
+    }
+
     fileprivate init(inner: ImageSegmenter, rows: Int) {
         precondition(rows > 0, "a data bar has rows")
         self.inner = inner
