@@ -21,7 +21,7 @@ import Testing
     @Test func columnNamesCarryUnits() throws {
         let csv = ResultsCSV.render(rows: try rows())
         let header = String(csv.split(separator: "\r\n").first!)
-        for col in ["image", "pixel_size_um", "pixel_size_source", "area_fraction_matrix",
+        for col in ["image", "pixel_size_um", "pixel_size_source", "data_bar_rows_cropped", "data_bar_source", "area_fraction_matrix",
                     "area_fraction_ferrite_fine", "area_um2_ferrite_fine", "area_px_ferrite_fine",
                     "ecd_mean_um_ferrite_fine", "ecd_mean_px_ferrite_fine", "number_density_per_mm2_ferrite_fine",
                     "time_ms_inference"] {

@@ -13,6 +13,7 @@ public enum ResultsCSV {
             ("width_px", { .integer($0.widthPx) }),
             ("height_px", { .integer($0.heightPx) }),
             ("data_bar_rows_cropped", { .integer($0.dataBarRowsCropped) }),
+            ("data_bar_source", { $0.dataBarSource.map { CSVCell.text($0.rawValue) } ?? .empty }),
             ("pixel_size_um", { $0.pixelSizeUm.map(CSVCell.number) ?? .empty }),
             ("pixel_size_source", { .text($0.pixelSizeSource.rawValue) }),
             ("analysed_area_px", { .integer($0.analysedAreaPx) }),
