@@ -15,19 +15,8 @@ public enum DataBarParser {
     /// whose height is `[Image]` `ResolutionY`; the bar is the rest of the image (0 when the image
     /// was saved without one).
     public static func fei(_ text: String, imageHeight: Int) -> Int? {
-        var inImage = false
-        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
-            let line = raw.trimmingCharacters()
-            if line.hasPrefix("[") {
-                inImage = line.lowercased() == "[image]"
-                continue
-            }
-            guard inImage, let eq = line.firstIndex(of: "=") else { continue }
-            guard line[..<eq].trimmingCharacters().lowercased() == "resolutiony" else { continue }
-            guard let frame = Int(line[line.index(after: eq)...].trimmingCharacters()),
-                  frame >= 1, frame <= imageHeight else { return nil }
-            return imageHeight - frame
-        }
-        return nil
+        guard let frame = PixelSizeParser.iniValue(text, section: "image", key: "resolutiony").flatMap({ Int($0) }),
+              frame >= 1, frame <= imageHeight else { return nil }
+        return imageHeight - frame
     }
 }

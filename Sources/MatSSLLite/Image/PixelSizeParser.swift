@@ -3,17 +3,22 @@
 public enum PixelSizeParser {
     /// FEI/Thermo tag 34682 INI text: section `[Scan]`, key `PixelWidth` (metres) → µm.
     public static func fei(_ text: String) -> Double? {
-        var inScan = false
+        iniValue(text, section: "scan", key: "pixelwidth").flatMap { scaled($0, decimalExponent: 6) }
+    }
+
+    /// The value of the first `key=value` line inside `[section]` of INI text (FEI/Thermo metadata),
+    /// trimmed; section and key compared case-insensitively (pass them lowercased).
+    static func iniValue(_ text: String, section: String, key: String) -> String? {
+        var inSection = false
         for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             let line = raw.trimmingCharacters()
             if line.hasPrefix("[") {
-                inScan = line.lowercased() == "[scan]"
+                inSection = line.lowercased() == "[\(section)]"
                 continue
             }
-            guard inScan, let eq = line.firstIndex(of: "=") else { continue }
-            let key = String(line[..<eq]).trimmingCharacters()
-            guard key.lowercased() == "pixelwidth" else { continue }
-            return scaled(String(line[line.index(after: eq)...]).trimmingCharacters(), decimalExponent: 6)
+            guard inSection, let eq = line.firstIndex(of: "="),
+                  line[..<eq].trimmingCharacters().lowercased() == key else { continue }
+            return line[line.index(after: eq)...].trimmingCharacters()
         }
         return nil
     }
