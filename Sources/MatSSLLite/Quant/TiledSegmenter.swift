@@ -116,23 +116,14 @@ public final class TiledSegmenter {
 
     /// The per-image standardisation the model asks for (`ModelConfig.standardizeIntensity`), or nil.
     public var standardization: IntensityStandardization? { IntensityStandardization(config: model.info.config) }
-    /// Rows at the bottom of every image left out of the standardisation's statistics (an SEM data
-    /// bar: black panel, white text); they are still segmented. Ignored when it leaves no row.
-    public var statisticsExcludedBottomRows = 0
 
-    /// Rows of an image `height` tall that the statistics are taken over.
-    func statisticsRows(height: Int) -> Int {
-        height - statisticsExcludedBottomRows >= 1 ? height - statisticsExcludedBottomRows : height
-    }
-
-    /// Segments an image held in memory.
+    /// Segments an image held in memory (an SEM data bar must be cut off first, e.g.
+    /// `GrayImage.droppingBottomRows`, so that it stays out of a standardising model's statistics).
     public func segment(_ image: GrayImage) throws -> LabelMask {
         var stats: IntensityStandardization.Statistics?
         if standardization != nil {
             var s = IntensityStandardization.Statistics()
-            image.pixels.withUnsafeBufferPointer {
-                s.add(unit: UnsafeBufferPointer(rebasing: $0[0..<(statisticsRows(height: image.height) * image.width)]))
-            }
+            image.pixels.withUnsafeBufferPointer { s.add(unit: $0) }
             stats = s
         }
         var next = 0
@@ -147,7 +138,8 @@ public final class TiledSegmenter {
     /// Segments an image streamed row by row (e.g. a 4096×4096 TIFF) without holding it whole.
     /// A model with per-image standardisation needs the image's statistics first: the file is
     /// then read once more, ahead of `reader` (`IntensityStandardization.statistics(path:limits:)`).
-    /// - Parameter rows: segment only the top `rows` rows (default: all; the rest are never read).
+    /// - Parameter rows: segment only the top `rows` rows (default: all; the rest are never read,
+    ///   nor counted in a standardising model's statistics — how an SEM data bar is left out).
     /// - Returns: `[rows, width]` class ids.
     public func segment(reader: ImageRowReader, rows: Int? = nil) throws -> LabelMask {
         let height = rows ?? reader.info.height
@@ -156,7 +148,7 @@ public final class TiledSegmenter {
         }
         let stats = standardization == nil ? nil
             : try IntensityStandardization.statistics(path: reader.path, limits: reader.limits,
-                                                      rows: statisticsRows(height: height))
+                                                      rows: height)
         return try segment(height: height, width: reader.info.width, statistics: stats) { buffer in
             try reader.readRows(1, into: buffer)
         }
