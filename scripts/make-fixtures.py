@@ -18,6 +18,9 @@ Patterns (the Swift tests compute the same formulas, see Tests/MatSSLLiteTests/I
   palette index(x, y) = (x + 2 * y) % 8 with PALETTE below
   jpeg smooth j(x, y) = 40 + 4 * x + 3 * y  (gray; RGB JPEG: (j, 255 - j, 128))
   mask(x, y) = (x // 8 + y // 6) % 5
+  p12(x, y) = (x * 97 + y * 131) % 4096, p10(x, y) = (x * 37 + y * 53) % 1024  (16-bit, signed, float files)
+
+    /tmp/venv/bin/python scripts/make-fixtures.py deep bad   # only some groups
 """
 import os, struct, subprocess, sys, zlib
 import numpy as np
@@ -37,6 +40,8 @@ P16 = ((xx * 1543 + yy * 2731 + 7) % 65536).astype(np.uint16)
 RGB8 = np.stack([P8, 255 - P8, ((xx * yy) % 256).astype(np.uint8)], axis=-1).astype(np.uint8)
 RGB16 = np.stack([P16, 65535 - P16, ((xx * yy * 97) % 65536).astype(np.uint16)], axis=-1).astype(np.uint16)
 PIDX = ((xx + 2 * yy) % 8).astype(np.uint8)
+P12 = ((xx * 97 + yy * 131) % 4096).astype(np.uint16)
+P10 = ((xx * 37 + yy * 53) % 1024).astype(np.uint16)
 MASK = ((xx // 8 + yy // 6) % 5).astype(np.uint8)
 jy, jx = np.mgrid[0:JH, 0:JW]
 J = (40 + 4 * jx + 3 * jy).astype(np.uint8)
@@ -235,12 +240,40 @@ def bad():
     i = data.index(b"IDAT") + 8
     data[i] ^= 0xFF
     open(path("bad-crc.png"), "wb").write(bytes(data))
-    # Float TIFF (valid, unsupported).
-    tifffile.imwrite(path("bad-float32.tif"), P8.astype(np.float32) / 255)
+    # Half-float TIFF (valid, unsupported).
+    tifffile.imwrite(path("bad-float16.tif"), (P8.astype(np.float16) / 255).astype(np.float16))
+    assert tifffile.TiffFile(path("bad-float16.tif")).pages[0].bitspersample == 16
+
+
+def deep():
+    """Deeper-than-8-bit, signed and float samples: what IntensityPolicy "auto" must map right."""
+    # 12-bit detector values in a 16-bit file, no tag saying so (auto: 0...4095 from the data).
+    tifffile.imwrite(path("gray12-in16.tif"), P12, photometric="minisblack")
+    check_tiff("gray12-in16.tif", P12)
+    # 10-bit values, but MaxSampleValue (281) declares 4095: the tag wins over the data.
+    tifffile.imwrite(path("gray16-maxsample4095.tif"), P10, photometric="minisblack", extratags=[(281, "H", 1, 4095, True)])
+    check_tiff("gray16-maxsample4095.tif", P10)
+    assert tifffile.TiffFile(path("gray16-maxsample4095.tif")).pages[0].tags[281].value == 4095
+    # Floats: 0...1 (as written by processing software), 0...255 (Fiji's 32-bit of an 8-bit image).
+    tifffile.imwrite(path("float32-unit.tif"), P8.astype(np.float32) / 255)
+    check_tiff("float32-unit.tif", P8.astype(np.float32) / 255)
+    tifffile.imwrite(path("float32-8bit-range.tif"), P8.astype(np.float32))
+    check_tiff("float32-8bit-range.tif", P8.astype(np.float32))
+    nan = P8.astype(np.float32)
+    nan[P8 > 250] = np.nan
+    tifffile.imwrite(path("float32-nan.tif"), nan)
+    assert np.array_equal(np.isnan(tifffile.imread(path("float32-nan.tif"))), P8 > 250)
+    # Negative values: float64 and signed 16-bit.
+    tifffile.imwrite(path("float64-negative.tif"), P8.astype(np.float64) - 100)
+    check_tiff("float64-negative.tif", P8.astype(np.float64) - 100)
+    tifffile.imwrite(path("int16-signed12.tif"), P12.astype(np.int16))
+    check_tiff("int16-signed12.tif", P12.astype(np.int16))
 
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    tiffs(); pngs(); jpegs(); bad()
+    groups = {"tiffs": tiffs, "pngs": pngs, "jpegs": jpegs, "bad": bad, "deep": deep}
+    for name in sys.argv[1:] or list(groups):  # e.g. `make-fixtures.py deep` regenerates one group
+        groups[name]()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"{len(os.listdir(OUT))} fixtures, {total} bytes in {OUT}")

@@ -71,7 +71,7 @@ void ic_jpeg_close(ic_jpeg_state *s) {
 }
 
 ic_jpeg_state *ic_jpeg_open(const char *path, ic_output output, uint64_t max_pixels, ic_info *info, ic_error *err) {
-    if (output != IC_OUT_GRAY_F32) {
+    if (output == IC_OUT_LABELS_U8) {
         ic_set_error(err, IC_E_UNSUPPORTED, "JPEG is lossy and cannot hold class ids; masks must be PNG");
         return NULL;
     }
@@ -100,6 +100,8 @@ ic_jpeg_state *ic_jpeg_open(const char *path, ic_output output, uint64_t max_pix
     info->pages = 1;
     info->progressive = s->cinfo.progressive_mode ? 1 : 0;
     info->color = s->cinfo.num_components == 1 ? IC_COLOR_GRAY : IC_COLOR_RGB;
+    info->value_low = 0;
+    info->value_high = 255; /* decoded as 8-bit gray */
     if (s->cinfo.saw_JFIF_marker && (s->cinfo.density_unit == 1 || s->cinfo.density_unit == 2) && s->cinfo.X_density > 0) {
         info->x_resolution = s->cinfo.X_density;
         info->resolution_unit = s->cinfo.density_unit == 1 ? IC_RES_INCH : IC_RES_CM;
@@ -152,7 +154,7 @@ ic_status ic_jpeg_read_rows(ic_jpeg_state *s, void *dst, uint32_t rows, ic_error
             ic_set_error(err, IC_E_TRUNCATED, "JPEG data ends early (row %u)", s->next_row);
             return IC_E_TRUNCATED;
         }
-        ic_convert_row(s->row, out + (size_t)i * s->width, s->width, 8, 1, IC_KIND_GRAY, NULL);
+        ic_convert_row(s->row, out + (size_t)i * s->width, s->width, 8, 1, IC_SAMPLE_UINT, IC_KIND_GRAY, NULL);
         s->next_row++;
     }
     if (s->next_row == s->height && !s->finished) {
@@ -161,3 +163,5 @@ ic_status ic_jpeg_read_rows(ic_jpeg_state *s, void *dst, uint32_t rows, ic_error
     }
     return IC_OK;
 }
+
+uint32_t ic_jpeg_width(const ic_jpeg_state *s) { return s->width; }

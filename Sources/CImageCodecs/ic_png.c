@@ -139,8 +139,10 @@ ic_png_state *ic_png_open(const char *path, ic_output output, uint64_t max_pixel
     if (s->interlaced) png_set_interlace_handling(s->png);
     png_read_update_info(s->png, s->info);
     s->rowbytes = png_get_rowbytes(s->png, s->info);
-    if (output == IC_OUT_GRAY_F32) {
+    if (output != IC_OUT_LABELS_U8) {
         s->out_bps = png_get_bit_depth(s->png, s->info);
+        info->value_low = 0;
+        info->value_high = (double)((1u << s->out_bps) - 1u);
         s->out_channels = png_get_channels(s->png, s->info);
         s->kind = s->out_channels >= 3 ? IC_KIND_RGB : IC_KIND_GRAY;
     }
@@ -151,7 +153,7 @@ ic_png_state *ic_png_open(const char *path, ic_output output, uint64_t max_pixel
 
 static void emit_row(ic_png_state *s, const uint8_t *src, void *dst, uint32_t i) {
     if (s->output == IC_OUT_LABELS_U8) memcpy((uint8_t *)dst + (size_t)i * s->width, src, s->width);
-    else ic_convert_row(src, (float *)dst + (size_t)i * s->width, s->width, s->out_bps, s->out_channels, s->kind, NULL);
+    else ic_convert_row(src, (float *)dst + (size_t)i * s->width, s->width, s->out_bps, s->out_channels, IC_SAMPLE_UINT, s->kind, NULL);
 }
 
 ic_status ic_png_read_rows(ic_png_state *s, void *dst, uint32_t rows, ic_error *err) {
@@ -288,3 +290,5 @@ ic_status ic_png_write_rows(const char *path, uint32_t width, uint32_t height, i
     if (bad) { ic_set_error(err, IC_E_WRITE, "write failed: %s", strerror(saved)); return IC_E_WRITE; }
     return IC_OK;
 }
+
+uint32_t ic_png_width(const ic_png_state *s) { return s->width; }

@@ -1,4 +1,5 @@
-/* TIFF reading via libtiff: 1/2/4/8/16-bit gray (min-is-black/white), RGB(A), palette; stripped and
+/* TIFF reading via libtiff: 1/2/4/8/16/32-bit unsigned, 8/16/32-bit signed and 32/64-bit float gray
+ * (min-is-black/white) and RGB(A), palette; stripped and
  * tiled; any compression libtiff was built with. Errors are captured per handle with
  * TIFFOpenOptionsSetErrorHandlerExtR (libtiff >= 4.5), warnings are dropped. No TIFFReadRGBA* (it
  * truncates 16-bit to 8). Stripped images are read scanline by scanline; tiled ones one band of tiles
@@ -9,14 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <math.h>
 
 struct ic_tiff_state {
     TIFF *tif;
     ic_output output;
     uint32_t width, height, next_row;
     int bps, spp;
+    ic_sample_format format;
     ic_kind kind;
-    float *lut;            /* palette gray values */
+    float *lut;            /* palette gray values, colour-map units (0...65535) */
     int tiled;
     uint32_t tile_w, tile_h;
     uint8_t *scanline;     /* stripped: one row */
@@ -91,6 +94,37 @@ static ic_status tiff_fail(ic_tiff_state *s, ic_error *err, ic_status fallback, 
     ic_set_error(err, st, "%s TIFF (%s): %s", st == IC_E_TRUNCATED ? "truncated" : "corrupt", what,
                  s->message[0] ? s->message : "libtiff gave no reason");
     return st;
+}
+
+/* info->value_low/high from the storage, and the file's declared range when it narrows that:
+ * MinSampleValue/MaxSampleValue for unsigned samples (e.g. 4095 for 12-bit data in 16 bits),
+ * SMinSampleValue/SMaxSampleValue for signed and float ones. Palette: colour-map units. */
+static void set_value_ranges(TIFF *tif, ic_info *info, uint16_t photometric) {
+    int bps = info->bit_depth;
+    double lo = 0, hi;
+    if (photometric == PHOTOMETRIC_PALETTE) hi = 65535;
+    else if (info->sample_format == IC_SAMPLE_FLOAT) hi = 1;
+    else if (info->sample_format == IC_SAMPLE_INT) hi = (double)((1ull << (bps - 1)) - 1);
+    else hi = (double)((1ull << bps) - 1);
+    info->value_low = lo;
+    info->value_high = hi;
+    if (photometric == PHOTOMETRIC_PALETTE) return;
+    double dlo = lo, dhi = hi;
+    int have = 0;
+    if (info->sample_format == IC_SAMPLE_UINT) {
+        uint16_t v16 = 0;
+        if (TIFFGetField(tif, TIFFTAG_MINSAMPLEVALUE, &v16)) { dlo = v16; have = 1; }
+        if (TIFFGetField(tif, TIFFTAG_MAXSAMPLEVALUE, &v16)) { dhi = v16; have = 1; }
+    } else {
+        double d = 0;
+        if (TIFFGetField(tif, TIFFTAG_SMINSAMPLEVALUE, &d) && isfinite(d)) { dlo = d; have = 1; }
+        if (TIFFGetField(tif, TIFFTAG_SMAXSAMPLEVALUE, &d) && isfinite(d)) { dhi = d; have = 1; }
+    }
+    if (have && dhi > dlo && (dlo != lo || dhi != hi)) {
+        info->has_declared_range = 1;
+        info->declared_low = dlo;
+        info->declared_high = dhi;
+    }
 }
 
 ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pixels, ic_info *info, ic_error *err) {
@@ -172,22 +206,46 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
         ic_tiff_close(s);
         return NULL;
     }
-    if (sampleformat != SAMPLEFORMAT_UINT) why = "only unsigned integer samples are supported (not float or signed)";
-    else if (!(bps == 1 || bps == 2 || bps == 4 || bps == 8 || bps == 16)) {
-        snprintf(whybuf, sizeof whybuf, "%u bits per sample is not supported (1, 2, 4, 8, 16 are)", bps);
+    info->sample_format = sampleformat == SAMPLEFORMAT_INT ? IC_SAMPLE_INT
+                        : sampleformat == SAMPLEFORMAT_IEEEFP ? IC_SAMPLE_FLOAT : IC_SAMPLE_UINT;
+    if (sampleformat == SAMPLEFORMAT_UINT || sampleformat == SAMPLEFORMAT_VOID) {
+        if (!(bps == 1 || bps == 2 || bps == 4 || bps == 8 || bps == 16 || bps == 32)) {
+            snprintf(whybuf, sizeof whybuf, "%u-bit unsigned samples are not supported (1, 2, 4, 8, 16, 32 are)", bps);
+            why = whybuf;
+        }
+    } else if (sampleformat == SAMPLEFORMAT_INT) {
+        if (!(bps == 8 || bps == 16 || bps == 32)) {
+            snprintf(whybuf, sizeof whybuf, "%u-bit signed samples are not supported (8, 16, 32 are)", bps);
+            why = whybuf;
+        }
+    } else if (sampleformat == SAMPLEFORMAT_IEEEFP) {
+        if (!(bps == 32 || bps == 64)) {
+            snprintf(whybuf, sizeof whybuf, "%u-bit floating-point samples are not supported (32, 64 are)", bps);
+            why = whybuf;
+        }
+    } else {
+        snprintf(whybuf, sizeof whybuf, "sample format %u (complex) is not supported", sampleformat);
         why = whybuf;
-    } else if (planar != PLANARCONFIG_CONTIG && spp > 1) why = "planar (separate) sample layout is not supported";
-    else if (!TIFFIsCODECConfigured(compression)) {
+    }
+    if (why) {
+        /* refused above */
+    } else if (planar != PLANARCONFIG_CONTIG && spp > 1) {
+        why = "planar (separate) sample layout is not supported";
+    } else if (!TIFFIsCODECConfigured(compression)) {
         snprintf(whybuf, sizeof whybuf, "compression %u is not available in this libtiff", compression);
         why = whybuf;
-    } else if (photometric == PHOTOMETRIC_RGB && (spp < 3 || bps < 8)) why = "RGB needs 3 or more samples of 8 or 16 bits";
-    else if (photometric == PHOTOMETRIC_PALETTE && (spp != 1 || bps > 8)) why = "palette images need 1 sample of at most 8 bits";
-    else if (!(photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_RGB
-               || photometric == PHOTOMETRIC_PALETTE)) {
+    } else if (photometric == PHOTOMETRIC_RGB && (spp < 3 || bps < 8)) {
+        why = "RGB needs 3 or more samples of 8 bits or more";
+    } else if (photometric == PHOTOMETRIC_PALETTE && (spp != 1 || bps > 8 || info->sample_format != IC_SAMPLE_UINT)) {
+        why = "palette images need 1 unsigned sample of at most 8 bits";
+    } else if (!(photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_RGB
+                 || photometric == PHOTOMETRIC_PALETTE)) {
         snprintf(whybuf, sizeof whybuf, "photometric interpretation %u (e.g. YCbCr, CMYK, Lab) is not supported", photometric);
         why = whybuf;
-    } else if (output == IC_OUT_LABELS_U8 && !((photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_PALETTE) && bps <= 8 && spp == 1))
-        why = "a label mask must be 8-bit gray or palette with values = class ids";
+    } else if (output == IC_OUT_LABELS_U8 && !((photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_PALETTE)
+                                              && bps <= 8 && spp == 1 && info->sample_format == IC_SAMPLE_UINT)) {
+        why = "a label mask must be 8-bit unsigned gray or palette with values = class ids";
+    }
     if (why) {
         ic_set_error(err, IC_E_UNSUPPORTED, "%s", why);
         ic_tiff_close(s);
@@ -197,6 +255,8 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     s->height = h;
     s->bps = bps;
     s->spp = spp;
+    s->format = info->sample_format;
+    set_value_ranges(tif, info, photometric);
     s->kind = photometric == PHOTOMETRIC_RGB ? IC_KIND_RGB
             : photometric == PHOTOMETRIC_PALETTE ? IC_KIND_PALETTE
             : photometric == PHOTOMETRIC_MINISWHITE ? IC_KIND_GRAY_INVERT : IC_KIND_GRAY;
@@ -210,7 +270,7 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
         size_t n = (size_t)1 << bps;
         s->lut = malloc(n * sizeof(float));
         if (!s->lut) { ic_set_error(err, IC_E_NOMEM, "out of memory"); ic_tiff_close(s); return NULL; }
-        for (size_t i = 0; i < n; i++) s->lut[i] = (0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i]) / 65535.0f;
+        for (size_t i = 0; i < n; i++) s->lut[i] = 0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i];
     }
     /* Does any strip/tile extend beyond the end of the file? Then data errors mean truncation. */
     uint32_t nchunks = info->tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
@@ -278,9 +338,11 @@ ic_status ic_tiff_read_rows(ic_tiff_state *s, void *dst, uint32_t rows, ic_error
             uint8_t *out = (uint8_t *)dst + (size_t)i * s->width;
             for (uint32_t x = 0; x < s->width; x++) out[x] = (uint8_t)ic_sample(src, x, s->bps);
         } else {
-            ic_convert_row(src, (float *)dst + (size_t)i * s->width, s->width, s->bps, s->spp, s->kind, s->lut);
+            ic_convert_row(src, (float *)dst + (size_t)i * s->width, s->width, s->bps, s->spp, s->format, s->kind, s->lut);
         }
         s->next_row++;
     }
     return IC_OK;
 }
+
+uint32_t ic_tiff_width(const ic_tiff_state *s) { return s->width; }

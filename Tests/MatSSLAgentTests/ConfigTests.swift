@@ -41,6 +41,7 @@ struct ConfigTests {
             html_report = false
             [image]
             pixel_size_um = 0.25
+            intensity_range = "0:4095"
             [limits]
             max_file_mb = 10
             max_pixels = 1000
@@ -57,6 +58,25 @@ struct ConfigTests {
         #expect(c.tileMegapixels == 2.5 && c.tilePixelBudget == 2_500_000)
         #expect(c.grainClasses == ["boundary"] && c.dataBarRows == 60 && c.objectsCSV && c.csvSeparator == .semicolon && !c.htmlReport)
         #expect(c.statisticsOptions.grainBoundaryClasses == ["boundary"] && c.statisticsOptions.dataBarRows == 60)
+        #expect(c.intensityRange == .fixed(low: 0, high: 4095) && PixelSizePolicy.limits(c).intensity == .fixed(low: 0, high: 4095))
+    }
+
+    @Test func intensityRangeDefaultsToAutoAndBadValuesAreNamed() throws {
+        #expect(try ConfigLoader.parse("[watch]\nroots = [\"/a\"]\n", file: "t.toml").intensityRange == .auto)
+        #expect(try ConfigLoader.parse("[image]\nintensity_range = \"storage\"\n[watch]\nroots = [\"/a\"]\n", file: "t.toml").intensityRange == .storage)
+        for bad in ["\"4095:0\"", "\"twelve-bit\"", "12"] {
+            do {
+                _ = try ConfigLoader.parse("[image]\nintensity_range = \(bad)\n[watch]\nroots = [\"/a\"]\n", file: "t.toml")
+                Issue.record("intensity_range = \(bad) accepted")
+            } catch let e as ConfigError {
+                #expect(e.description.contains("image.intensity_range"), "\(e)")
+            }
+        }
+        // The refresh reads the same key, so its pool and labeled images decode as the daemon's do.
+        let r = try RefreshConfig.parse("[image]\nintensity_range = \"0:1023\"\n", file: "t.toml")
+        #expect(r.intensity == .fixed(low: 0, high: 1023) && r.decodeLimits.intensity == .fixed(low: 0, high: 1023))
+        #expect(try RefreshConfig.parse("", file: "t.toml").intensity == .auto)
+        #expect(throws: ConfigError.self) { try RefreshConfig.parse("[image]\nintensity_range = \"1:1\"\n", file: "t.toml") }
     }
 
     @Test func testTimeAugmentationDefaultsToFlipsAndRejectsUnknownNames() throws {

@@ -62,6 +62,27 @@ struct ImageProcessorTests {
         return try #require(try journal.takeNext())
     }
 
+    /// 12-bit detector data in a 16-bit TIFF (written by tifffile): read as 12-bit by default, so
+    /// the image is not nearly black; the stats say which range was used. `[image] intensity_range`
+    /// overrides it.
+    @Test func deepImagesRecordTheirIntensityRange() throws {
+        let fixture = InspectCommandTests.fixtures + "/gray12-in16.tif"
+        for (policy, expected) in [(IntensityPolicy.auto, IntensityRange(low: 0, high: 4095, source: .dataMaximum)),
+                                   (.storage, IntensityRange(low: 0, high: 65535, source: .storage)),
+                                   (.fixed(low: 0, high: 1023), IntensityRange(low: 0, high: 1023, source: .config))] {
+            let dir = DaemonTestSupport.tempDirectory("deep")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let journal = try Journal(path: dir + "/.state/j.sqlite")
+            try FileManager.default.copyItem(atPath: fixture, toPath: dir + "/g.tif")
+            var config = Self.config(dir)
+            config.intensityRange = policy
+            let p = processor(dir, journal: journal, recorder: Recorder(), config: config)
+            #expect(p.process(try queue(dir + "/g.tif", journal)) == .done)
+            let stats = try StatisticsFiles.readJSON(path: OutputPaths(image: dir + "/g.tif", folderName: "matssl").stats)
+            #expect(stats.provenance.intensityRange == expected, "\(policy)")
+        }
+    }
+
     @Test func writesMaskOverlayStatsAndCSVRow() throws {
         let dir = DaemonTestSupport.tempDirectory("proc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -79,6 +100,7 @@ struct ImageProcessorTests {
         #expect(stats.provenance.imageSHA256 == (try SHA256.hex(fileAt: dir + "/a.png")))
         #expect(stats.provenance.image == "a.png" && stats.provenance.modelName == "otsu-baseline")
         #expect(stats.pixelSizeUm == 0.5 && stats.pixelSizeSource == .config)
+        #expect(stats.provenance.intensityRange == IntensityRange(low: 0, high: 255, source: .storage))
         #expect(abs(stats.classes.map(\.areaFraction).reduce(0, +) - 1) < 1e-9)
         #expect(stats.classes.map(\.areaPx).reduce(0, +) == 64 * 48)
         // The bright disc is one interior object.

@@ -51,6 +51,21 @@ struct InspectCommandTests {
         for (line, file) in zip(r.lines, files) { #expect(line["path"] as? String == file) }
     }
 
+    @Test func intensityRangeIsReportedAndCanBeSet() throws {
+        let file = "\(Self.fixtures)/gray12-in16.tif"
+        let auto = try Self.run([file]).lines[0]
+        #expect(auto["sample_format"] as? String == "uint" && auto["bit_depth"] as? Int == 16)
+        #expect(auto["intensity_low"] as? Double == 0 && auto["intensity_high"] as? Double == 4095)
+        #expect(auto["intensity_source"] as? String == "data-maximum")
+        // Header only: a deep image's range depends on its pixels, so it is not claimed.
+        let header = try Self.run(["--header-only", file]).lines[0]
+        #expect(header["intensity_source"] == nil && header["sample_format"] as? String == "uint")
+        let set = try Self.run(["--intensity-range", "0:1023", file]).lines[0]
+        #expect(set["intensity_high"] as? Double == 1023 && set["intensity_source"] as? String == "config")
+        let float = try Self.run(["\(Self.fixtures)/float64-negative.tif"]).lines[0]
+        #expect(float["sample_format"] as? String == "float" && float["intensity_source"] as? String == "data-min-max")
+    }
+
     @Test func everyBadFixtureIsReportedAndTheRunExitsOne() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures).filter { $0.hasPrefix("bad-") }.sorted()
         #expect(names.count >= 12)

@@ -9,7 +9,7 @@ struct ImageErrorTests {
         ("bad-zero-bytes.png", "empty"), ("bad-zero-bytes.tif", "empty"),
         ("bad-random-bytes.png", "unsupported"), ("bad-text.tif", "unsupported"),
         ("bad-huge.png", "too-large"), ("bad-huge.tif", "too-large"),
-        ("bad-crc.png", "corrupt"), ("bad-float32.tif", "unsupported"),
+        ("bad-crc.png", "corrupt"), ("bad-float16.tif", "unsupported"),
     ]
 
     @Test(arguments: cases)

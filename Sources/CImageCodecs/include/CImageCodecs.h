@@ -35,8 +35,14 @@ typedef enum { IC_COLOR_GRAY = 0, IC_COLOR_GRAY_ALPHA = 1, IC_COLOR_RGB = 2, IC_
 /** Units of ic_info.x_resolution (pixels per unit). */
 typedef enum { IC_RES_NONE = 0, IC_RES_INCH = 1, IC_RES_CM = 2, IC_RES_METRE = 3 } ic_res_unit;
 
-/** What ic_reader_read_rows writes: gray float in [0,1] (float per pixel) or raw 8-bit class ids. */
-typedef enum { IC_OUT_GRAY_F32 = 0, IC_OUT_LABELS_U8 = 1 } ic_output;
+/** What ic_reader_read_rows writes: gray float in [0,1] (float per pixel; the sample range set by
+ *  ic_reader_set_range maps to 0...1, min-is-white inverted, clamped, NaN -> 0), raw 8-bit class ids,
+ *  or gray float in the file's own sample units (colour -> luma, palette -> colour-map luma; no
+ *  range mapping, no inversion, no clamping: what a caller scans to choose a range). */
+typedef enum { IC_OUT_GRAY_F32 = 0, IC_OUT_LABELS_U8 = 1, IC_OUT_GRAY_RAW_F32 = 2 } ic_output;
+
+/** How the file stores a sample (TIFF SampleFormat; PNG and JPEG are always unsigned). */
+typedef enum { IC_SAMPLE_UINT = 0, IC_SAMPLE_INT = 1, IC_SAMPLE_FLOAT = 2 } ic_sample_format;
 
 typedef struct {
     ic_format format;
@@ -54,6 +60,15 @@ typedef struct {
     ic_res_unit resolution_unit;
     char *fei_metadata;   /* TIFF tag 34682 text (malloc'd, NUL-terminated) or NULL */
     char *zeiss_metadata; /* TIFF tag 34118 text (malloc'd, NUL-terminated) or NULL */
+    ic_sample_format sample_format;
+    /* The sample range the storage implies, in raw units: what IC_OUT_GRAY_F32 maps to 0...1 until
+     * ic_reader_set_range says otherwise. Unsigned n-bit: 0...2^n-1; signed n-bit: 0...2^(n-1)-1;
+     * float: 0...1; palette TIFF: 0...65535 (colour-map units). */
+    double value_low, value_high;
+    /* TIFF MinSampleValue/MaxSampleValue (SMin/SMaxSampleValue for signed and float samples) when
+     * the file declares a range other than value_low...value_high (e.g. 12-bit data in 16 bits). */
+    int has_declared_range;
+    double declared_low, declared_high;
 } ic_info;
 
 typedef struct {
@@ -71,6 +86,10 @@ ic_reader *ic_reader_open(const char *path, ic_format format, ic_output output, 
 /** Decodes the next `rows` rows into `dst` (float[rows*width] or uint8[rows*width]).
  *  After the last row the trailer is verified (PNG IEND/CRC, JPEG EOI). Returns IC_OK or an error. */
 ic_status ic_reader_read_rows(ic_reader *reader, void *dst, uint32_t rows, ic_error *err);
+
+/** Sets the raw sample range that IC_OUT_GRAY_F32 maps to 0...1 (before the next rows are read).
+ *  Fails with IC_E_UNSUPPORTED unless low < high, both finite. */
+ic_status ic_reader_set_range(ic_reader *reader, double low, double high, ic_error *err);
 
 void ic_reader_close(ic_reader *reader);
 

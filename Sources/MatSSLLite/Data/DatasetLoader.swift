@@ -16,12 +16,14 @@ public enum DatasetLoader {
     /// Unlabeled images from several directories, each without its SEM data bar: the rows the
     /// file's metadata records (FEI/Thermo, `ImageInfo.dataBarRows`), else `dataBarRows`.
     /// Unreadable files (and images no taller than the bar) are reported through `log` and skipped.
-    public static func loadUnlabeled(dirs: [String], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
+    /// `limits`: decoding limits and the intensity policy (the daemon's `[image] intensity_range`).
+    public static func loadUnlabeled(dirs: [String], dataBarRows: Int = 0, limits: DecodeLimits = .default,
+                                     log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
         for dir in dirs {
             for path in try imageFiles(in: dir) {
                 do {
-                    let (img, info) = try ImageDecoder.decode(path: path)
+                    let (img, info) = try ImageDecoder.decode(path: path, limits: limits)
                     out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
                         .droppingBottomRows(info.dataBarRows ?? dataBarRows))
                 } catch {
@@ -52,7 +54,8 @@ public enum DatasetLoader {
     /// `dataBarRows`: bottom rows (an SEM data bar) dropped from every image and mask after that,
     /// unless the image file records its own (FEI/Thermo, `ImageInfo.dataBarRows`), which wins.
     public static func loadLabeled(imageDir: String, maskDir: String, include: Set<String>? = nil,
-                                   exclude: Set<String> = [], dataBarRows: Int = 0, log: (String) -> Void) throws -> [TrainImage] {
+                                   exclude: Set<String> = [], dataBarRows: Int = 0, limits: DecodeLimits = .default,
+                                   log: (String) -> Void) throws -> [TrainImage] {
         var out: [TrainImage] = []
         for path in try imageFiles(in: imageDir) {
             let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -62,7 +65,7 @@ public enum DatasetLoader {
             guard FileManager.default.fileExists(atPath: maskPath) else {
                 throw DataError.missingMask(image: path, expected: maskPath)
             }
-            let (img, info) = try ImageDecoder.decode(path: path)
+            let (img, info) = try ImageDecoder.decode(path: path, limits: limits)
             let mask = try MaskCodec.read(path: maskPath)
             let (ti, msg) = try reconcileImageAndMask(name: stem, image: (img.width, img.height, img.pixels),
                                                       mask: (mask.width, mask.height, mask.labels))

@@ -25,11 +25,16 @@ public struct ImageInfo: Codable, Equatable, Sendable {
     public var interlaced: Bool
     /// Remarks, e.g. "extension .png but content is JPEG".
     public var note: String?
+    /// How samples are stored: "uint", "int" (signed) or "float".
+    public var sampleFormat: String = "uint"
+    /// The raw values mapped to intensity 0 and 1 (`IntensityPolicy`); nil for label masks and for
+    /// header-only inspection of images whose range depends on their data.
+    public var intensityRange: IntensityRange?
 
     public init(path: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
                 colorModel: String, pixelSize: PixelSize?, pages: Int?, compression: String? = nil,
                 tiled: Bool = false, progressive: Bool = false, interlaced: Bool = false, note: String? = nil,
-                dataBarRows: Int? = nil) {
+                dataBarRows: Int? = nil, sampleFormat: String = "uint", intensityRange: IntensityRange? = nil) {
         self.path = path
         self.format = format
         self.width = width
@@ -45,5 +50,7 @@ public struct ImageInfo: Codable, Equatable, Sendable {
         self.interlaced = interlaced
         self.note = note
         self.dataBarRows = dataBarRows
+        self.sampleFormat = sampleFormat
+        self.intensityRange = intensityRange
     }
 }

@@ -1,6 +1,7 @@
 import CImageCodecs
 
-/// Streams an image's rows top to bottom as gray floats in [0, 1] (or raw 8-bit class ids for masks),
+/// Streams an image's rows top to bottom as gray floats in [0, 1] (or raw 8-bit class ids for masks;
+/// the raw values of `info.intensityRange` map to 0 and 1, see `IntensityPolicy`),
 /// holding only about one strip / tile band / row of the file in memory (Adam7-interlaced PNGs and
 /// progressive JPEGs are buffered whole by their libraries).
 ///
@@ -15,7 +16,10 @@ public final class ImageRowReader {
     private let handle: OpaquePointer
     private let output: ic_output
 
-    init(path: String, limits: DecodeLimits, output: ic_output) throws {
+    /// - Parameter scanData: allow the extra pass over the pixels that `IntensityPolicy.auto`
+    ///   needs for deep (16-bit, signed, float) images; false leaves `info.intensityRange` nil for
+    ///   those (header-only inspection).
+    init(path: String, limits: DecodeLimits, output: ic_output, scanData: Bool = true) throws {
         let (format, note) = try ImageFile.probe(path: path, limits: limits)
         let cFormat: ic_format
         switch format {
@@ -37,7 +41,50 @@ public final class ImageRowReader {
         self.output = output
         self.path = path
         self.limits = limits
-        info = ImageRowReader.makeInfo(cinfo, path: path, format: format, note: note)
+        var info = ImageRowReader.makeInfo(cinfo, path: path, format: format, note: note)
+        if output == IC_OUT_GRAY_F32 {
+            let storage = IntensityPolicy.Storage(
+                sampleFormat: info.sampleFormat, bitDepth: info.bitDepth, isPalette: info.colorModel == "palette",
+                low: cinfo.value_low, high: cinfo.value_high,
+                declared: cinfo.has_declared_range != 0 ? (cinfo.declared_low, cinfo.declared_high) : nil)
+            let scan = { try ImageRowReader.dataRange(path: path, format: cFormat, limits: limits) }
+            if let range = try limits.intensity.resolve(storage, dataRange: scanData ? scan : nil) {
+                var err = ic_error()
+                guard ic_reader_set_range(h, range.low, range.high, &err) == IC_OK else {
+                    ic_reader_close(h)
+                    throw ImageRowReader.error(err, path: path)
+                }
+                info.intensityRange = range
+            }
+        }
+        self.info = info
+    }
+
+    /// The finite minimum and maximum raw value (gray, or luma of colour) of the whole image, from
+    /// a second reader: one extra decoding pass, 64 rows at a time. Nil when no value is finite.
+    private static func dataRange(path: String, format: ic_format, limits: DecodeLimits) throws -> (min: Double, max: Double)? {
+        var cinfo = ic_info()
+        var err = ic_error()
+        guard let h = ic_reader_open(path, format, IC_OUT_GRAY_RAW_F32, UInt64(max(0, limits.maxPixels)), &cinfo, &err) else {
+            ic_info_free(&cinfo)
+            throw ImageRowReader.error(err, path: path)
+        }
+        defer { ic_reader_close(h); ic_info_free(&cinfo) }
+        let width = Int(cinfo.width), height = Int(cinfo.height), band = 64
+        var row = [Float](repeating: 0, count: band * width)
+        var lo = Float.infinity, hi = -Float.infinity
+        var y = 0
+        while y < height {
+            let n = min(band, height - y)
+            let st = row.withUnsafeMutableBytes { ic_reader_read_rows(h, $0.baseAddress, UInt32(n), &err) }
+            guard st == IC_OK else { throw ImageRowReader.error(err, path: path) }
+            for v in row[0..<(n * width)] where v.isFinite {
+                lo = min(lo, v)
+                hi = max(hi, v)
+            }
+            y += n
+        }
+        return lo <= hi ? (Double(lo), Double(hi)) : nil
     }
 
     deinit { ic_reader_close(handle) }
@@ -116,7 +163,8 @@ public final class ImageRowReader {
                          bitDepth: Int(c.bit_depth), colorModel: model, pixelSize: pixelSize(c, format: format),
                          pages: Int(c.pages), compression: compression, tiled: c.tiled != 0,
                          progressive: c.progressive != 0, interlaced: c.interlaced != 0, note: note,
-                         dataBarRows: c.fei_metadata.flatMap { DataBarParser.fei(decodeText($0), imageHeight: Int(c.height)) })
+                         dataBarRows: c.fei_metadata.flatMap { DataBarParser.fei(decodeText($0), imageHeight: Int(c.height)) },
+                         sampleFormat: c.sample_format == IC_SAMPLE_FLOAT ? "float" : c.sample_format == IC_SAMPLE_INT ? "int" : "uint")
     }
 
     /// Priority: FEI tag 34682, Zeiss tag 34118, then TIFF resolution / PNG pHYs. JPEG JFIF density is

@@ -36,7 +36,7 @@ extension ImageProvenance {
     enum CodingKeys: String, CodingKey {
         case image, imageSHA256 = "image_sha256", modelName = "model_name"
         case modelVersion = "model_version", timingsMs = "timings_ms"
-        case testTimeAugmentation = "test_time_augmentation"
+        case testTimeAugmentation = "test_time_augmentation", intensityRange = "intensity_range"
     }
 }
 

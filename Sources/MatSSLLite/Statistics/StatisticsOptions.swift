@@ -43,12 +43,17 @@ public struct ImageProvenance: Codable, Equatable, Sendable {
     /// Test-time augmentation the mask was made with (`TestTimeAugmentation` raw value); nil in
     /// files written before it was recorded, and for engines without it.
     public var testTimeAugmentation: String?
+    /// The raw sample values read as intensity 0 and 1, and why (`IntensityPolicy`); nil in files
+    /// written before it was recorded.
+    public var intensityRange: IntensityRange?
 
     public init(image: String, imageSHA256: String = "", modelName: String = "",
-                modelVersion: String = "", timingsMs: [String: Double] = [:], testTimeAugmentation: String? = nil) {
+                modelVersion: String = "", timingsMs: [String: Double] = [:], testTimeAugmentation: String? = nil,
+                intensityRange: IntensityRange? = nil) {
         self.image = image; self.imageSHA256 = imageSHA256
         self.modelName = modelName; self.modelVersion = modelVersion; self.timingsMs = timingsMs
         self.testTimeAugmentation = testTimeAugmentation
+        self.intensityRange = intensityRange
     }
 }
 

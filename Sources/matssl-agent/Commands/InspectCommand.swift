@@ -18,9 +18,12 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Refuse images with more pixels than this.")
     var maxPixels: Int = DecodeLimits.default.maxPixels
 
+    @Option(help: IntensityPolicy.argumentHelp)
+    var intensityRange: IntensityPolicy = .auto
+
     func run() throws {
         var failed = 0
-        let limits = DecodeLimits(maxPixels: maxPixels)
+        let limits = DecodeLimits(maxPixels: maxPixels, intensity: intensityRange)
         for path in files {
             let line: String
             do {
@@ -56,6 +59,10 @@ struct InspectRecord: Encodable {
     var pages: Int?
     var compression: String?
     var note: String?
+    /// "uint", "int" or "float".
+    var sampleFormat: String
+    /// Raw values read as intensity 0 and 1; nil when header-only inspection cannot tell.
+    var intensityRange: IntensityRange?
 
     init(_ info: ImageInfo) {
         path = info.path
@@ -71,12 +78,15 @@ struct InspectRecord: Encodable {
         pages = info.pages
         compression = info.compression
         note = info.note
+        sampleFormat = info.sampleFormat
+        intensityRange = info.intensityRange
     }
 
     enum CodingKeys: String, CodingKey {
         case path, format, width, height, channels, bitDepth = "bit_depth", colorModel = "color_model",
              pixelSizeUm = "pixel_size_um", pixelSizeSource = "pixel_size_source", dataBarRows = "data_bar_rows",
-             pages, compression, note
+             pages, compression, note, sampleFormat = "sample_format", intensityLow = "intensity_low",
+             intensityHigh = "intensity_high", intensitySource = "intensity_source"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -94,6 +104,12 @@ struct InspectRecord: Encodable {
         try c.encode(pages, forKey: .pages)
         try c.encodeIfPresent(compression, forKey: .compression)
         try c.encodeIfPresent(note, forKey: .note)
+        try c.encode(sampleFormat, forKey: .sampleFormat)
+        if let r = intensityRange {
+            try c.encode(r.low, forKey: .intensityLow)
+            try c.encode(r.high, forKey: .intensityHigh)
+            try c.encode(r.source.rawValue, forKey: .intensitySource)
+        }
     }
 
     func jsonLine() -> String { InspectJSON.line(self) }

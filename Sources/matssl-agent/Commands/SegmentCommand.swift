@@ -20,6 +20,7 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Also write X.objects.csv (one row per connected object).") var objects = false
     @Flag(help: "Skip the overlay PNG.") var noOverlay = false
     @Option(help: "Refuse images with more pixels than this.") var maxPixels = 268_435_456
+    @Option(help: IntensityPolicy.argumentHelp) var intensityRange: IntensityPolicy = .auto
     @Option(help: "Test-time augmentation: none, flips (logits summed over 4 flipped views) or d4 (8 views).")
     var tta: TestTimeAugmentation = AgentConfig.defaultTestTimeAugmentation
     @Option(help: ArgumentHelp("Largest tile computed at once, megapixels including the halo (default: the model's, 1.5).",
@@ -38,7 +39,7 @@ struct SegmentCommand: ParsableCommand {
         let segmenter = try ModelSegmenter(path: path, threads: threads, augmentation: tta,
                                            tilePixelBudget: tileMegapixels.map { Int(($0 * 1e6).rounded()) })
         logger.info("model \(segmenter.modelName) \(segmenter.modelVersion) from \(path), test-time augmentation \(tta.rawValue), tiles up to \(String(format: "%.2f", Double(segmenter.tilePixelBudget) / 1e6)) Mpx")
-        let limits = DecodeLimits(maxPixels: maxPixels)
+        let limits = DecodeLimits(maxPixels: maxPixels, intensity: intensityRange)
         let statistics = StatisticsOptions(grainBoundaryClasses: grainClasses.split(separator: ",").map(String.init),
                                            dataBarRows: dataBarRows)
         var failures = 0
@@ -62,9 +63,9 @@ struct SegmentCommand: ParsableCommand {
                                                  imageSHA256: (try? SHA256.hex(fileAt: image)) ?? "",
                                                  modelName: segmenter.modelName, modelVersion: segmenter.modelVersion,
                                                  timingsMs: ["segment": segmented.timeIntervalSince(start) * 1000],
-                                                 testTimeAugmentation: tta.rawValue)
+                                                 testTimeAugmentation: tta.rawValue, intensityRange: info.intensityRange)
                 let written = try writer.write(mask: mask, rows: { _, n in
-                    if second == nil { second = try ImageDecoder.decodeRows(path: image, limits: limits) }
+                    if second == nil { second = try ImageDecoder.decodeRows(path: image, limits: limits.reusingIntensity(of: info)) }
                     return try second!.readRows(n)
                 }, pixelSize: pixel, provenance: provenance, outputs: outputs)
                 let fractions = written.statistics.classes.map { "\($0.className) " + String(format: "%.1f%%", $0.areaFraction * 100) }

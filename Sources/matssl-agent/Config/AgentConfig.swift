@@ -67,6 +67,8 @@ struct AgentConfig: Equatable, Sendable {
     // [image]
     /// Pixel size in micrometres used when the file carries none (0 = unknown, never guessed).
     var pixelSizeMicrometres: Double = 0
+    /// Raw sample values read as intensity 0 and 1: "auto", "storage" or "LOW:HIGH" (`IntensityPolicy`).
+    var intensityRange: IntensityPolicy = .auto
 
     // [limits]
     /// Files larger than this are failed without decoding (MiB).

@@ -23,7 +23,7 @@ enum ConfigLoader {
         "output": ["folder", "overlay", "results_csv"],
         "segmentation": ["engine", "model", "threads", "tta", "tile_megapixels"],
         "statistics": ["grain_classes", "data_bar_rows", "objects_csv", "csv_separator", "html_report"],
-        "image": ["pixel_size_um"],
+        "image": ["pixel_size_um", "intensity_range"],
         "limits": ["max_file_mb", "max_pixels"],
         "state": ["dir"],
         "service": ["status_interval"],
@@ -127,7 +127,13 @@ enum ConfigLoader {
         }
         bool(statistics, "statistics", "html_report") { config.htmlReport = $0 }
 
-        number(section("image"), "image", "pixel_size_um", min: 0) { config.pixelSizeMicrometres = $0 }
+        let image = section("image")
+        number(image, "image", "pixel_size_um", min: 0) { config.pixelSizeMicrometres = $0 }
+        string(image, "image", "intensity_range") { raw in
+            do { config.intensityRange = try IntensityPolicy(parsing: raw) } catch {
+                problems.append("'image.intensity_range': \(error)")
+            }
+        }
 
         let limits = section("limits")
         integer(limits, "limits", "max_file_mb", min: 1) { config.maxFileMegabytes = $0 }

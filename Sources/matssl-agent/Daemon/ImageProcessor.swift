@@ -150,7 +150,7 @@ struct ImageProcessor {
         let provenance = ImageProvenance(
             image: outputs.baseName, imageSHA256: hash, modelName: model.0, modelVersion: model.1,
             timingsMs: ["hash": timings.hashMs, "decode": timings.decodeMs, "segment": timings.segmentMs],
-            testTimeAugmentation: segmenter.testTimeAugmentation)
+            testTimeAugmentation: segmenter.testTimeAugmentation, intensityRange: info.intensityRange)
         var second: ImageRowReader?
         let written: ResultWriter.Written
         do {
@@ -158,7 +158,7 @@ struct ImageProcessor {
                 if let whole {
                     return GrayImage(width: whole.width, height: n, pixels: Array(whole.pixels[(y * whole.width)..<((y + n) * whole.width)]))
                 }
-                if second == nil { second = try ImageDecoder.decodeRows(path: path, limits: limits) }
+                if second == nil { second = try ImageDecoder.decodeRows(path: path, limits: limits.reusingIntensity(of: info)) }
                 return try second!.readRows(n)
             }, pixelSize: PixelSizePolicy.resolve(info: info, config: config), provenance: provenance, outputs: outputs)
         } catch {

@@ -11,6 +11,6 @@ enum PixelSizePolicy {
     }
 
     static func limits(_ config: AgentConfig) -> DecodeLimits {
-        DecodeLimits(maxPixels: config.maxPixels)
+        DecodeLimits(maxPixels: config.maxPixels, intensity: config.intensityRange)
     }
 }

@@ -7,12 +7,13 @@ enum CandidateEvaluator {
     /// `logitAdjustment` is recorded (the caller has applied it to `net`). The bottom
     /// `dataBarRows` rows of each calibration image are left out.
     static func quantize(_ net: SegmentationNet, checkpointPath: String, calibrationPaths: [String], dataBarRows: Int = 0,
+                         limits: DecodeLimits = .default,
                          like current: QuantizedModelInfo,
                          logitAdjustment: LogitAdjustment? = nil, name: String, version: String, trainingData: [String: String], log: (String) -> Void) throws -> QuantizedModel {
         var tensors: [Tensor] = []
         for path in calibrationPaths {
             do {
-                let (decoded, info) = try ImageDecoder.decode(path: path)
+                let (decoded, info) = try ImageDecoder.decode(path: path, limits: limits)
                 let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBarRows).rows
                 guard let img = decoded.droppingBottomRows(bar) else {
                     throw DataError.sizeMismatch("\(path): a data bar of \(bar) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")

@@ -24,12 +24,12 @@ struct LabeledSets {
         }
         let heldoutStems = listFile.isEmpty ? Set<String>() : try DatasetLoader.readList(listFile)
         let bar = c.labeledDataBarRows
-        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: heldoutStems, dataBarRows: bar, log: log)
+        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: heldoutStems, dataBarRows: bar, limits: c.decodeLimits, log: log)
         let heldout: [TrainImage]
         if !c.heldoutImages.isEmpty {
-            heldout = try DatasetLoader.loadLabeled(imageDir: c.heldoutImages, maskDir: c.heldoutMasks, dataBarRows: bar, log: log)
+            heldout = try DatasetLoader.loadLabeled(imageDir: c.heldoutImages, maskDir: c.heldoutMasks, dataBarRows: bar, limits: c.decodeLimits, log: log)
         } else if !heldoutStems.isEmpty {
-            heldout = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: heldoutStems, dataBarRows: bar, log: log)
+            heldout = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: heldoutStems, dataBarRows: bar, limits: c.decodeLimits, log: log)
         } else {
             throw Missing(description: "no held-out set: set refresh.heldout_list (stems inside the labeled folder) or refresh.heldout_images/heldout_masks")
         }

@@ -1,8 +1,10 @@
 import Foundation
+import MatSSLLite
 import TOMLKit
 
 /// Settings of `matssl-agent refresh`: the `[refresh]` section of the agent's TOML configuration, plus
-/// the keys it shares with the daemon (`state.dir`, `segmentation.model`, `statistics.data_bar_rows`).
+/// the keys it shares with the daemon (`state.dir`, `segmentation.model`, `statistics.data_bar_rows`,
+/// `image.intensity_range`).
 ///
 /// Only these sections are read here; the daemon's `ConfigLoader` validates the rest of the file.
 /// (To merge later: add `"refresh": RefreshConfig.keys` to `ConfigLoader.schema`, otherwise the
@@ -20,6 +22,10 @@ struct RefreshConfig: Equatable, Sendable {
     /// Rows of SEM data bar at the bottom of the watched micrographs (`statistics.data_bar_rows`):
     /// left out of the pool images, so the refresh never learns the bar's text and scale.
     var poolDataBarRows = 0
+    /// How raw sample values become intensities (`image.intensity_range`, as the daemon reads
+    /// them): for the pool, the labeled and held-out images and calibration alike.
+    var intensity: IntensityPolicy = .auto
+    var decodeLimits: DecodeLimits { DecodeLimits(intensity: intensity) }
     /// At most this many unlabeled images in the pool.
     var poolSize = 200
     /// Copy the pool images into `<state>/refresh/pool/` (otherwise they are read where they are).
@@ -114,6 +120,12 @@ struct RefreshConfig: Equatable, Sendable {
                 throw ConfigError(file: file, problems: ["'statistics.data_bar_rows' must be an integer ≥ 0"])
             }
             c.poolDataBarRows = rows
+        }
+        if let v = table["image"]?.table?["intensity_range"] {
+            guard let text = v.string, let policy = try? IntensityPolicy(parsing: text) else {
+                throw ConfigError(file: file, problems: ["'image.intensity_range' must be \"auto\", \"storage\" or \"LOW:HIGH\""])
+            }
+            c.intensity = policy
         }
         guard let value = table["refresh"] else { return c }
         guard let r = value.table else { throw ConfigError(file: file, problems: ["'refresh' must be a table [refresh]"]) }

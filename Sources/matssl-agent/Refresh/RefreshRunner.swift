@@ -177,7 +177,7 @@ struct RefreshRunner {
         pointer["refresh_mode"] = config.mode
         pointer["pool_images"] = "\(pool.count)"
         let candidateQ = try CandidateEvaluator.quantize(candidateNet, checkpointPath: ws.candidateCheckpoint, calibrationPaths: sets.calibrationPaths,
-                                                         dataBarRows: config.labeledDataBarRows,
+                                                         dataBarRows: config.labeledDataBarRows, limits: config.decodeLimits,
                                                          like: currentQ.info, logitAdjustment: candidateAdjustment,
                                                          name: config.modelName, version: version, trainingData: pointer) {
             logger.warning("\($0)")
@@ -224,7 +224,7 @@ struct RefreshRunner {
         var out: [TrainImage] = []
         for path in paths! {
             do {
-                let (img, info) = try ImageDecoder.decode(path: path)
+                let (img, info) = try ImageDecoder.decode(path: path, limits: config.decodeLimits)
                 let bar = DataBarPolicy.resolve(info: info, configuredRows: config.poolDataBarRows).rows
                 out.append(try TrainImage(name: path, width: img.width, height: img.height, floatPixels: img.pixels)
                     .droppingBottomRows(bar))
