@@ -245,6 +245,96 @@ def bad():
     assert tifffile.TiffFile(path("bad-float16.tif")).pages[0].bitspersample == 16
 
 
+def bmp_header(name):
+    """(info header size, bits per pixel, compression, height) of a BMP fixture."""
+    d = open(path(name), "rb").read()
+    dib = struct.unpack_from("<I", d, 14)[0]
+    if dib == 12:
+        return dib, struct.unpack_from("<H", d, 24)[0], 0, struct.unpack_from("<h", d, 20)[0]
+    return dib, struct.unpack_from("<H", d, 28)[0], struct.unpack_from("<I", d, 30)[0], struct.unpack_from("<i", d, 22)[0]
+
+
+def bmps():
+    """Windows bitmaps, as some SEM software saves them: Pillow and ImageMagick writers."""
+    Image.fromarray(P8, "L").save(path("gray8.bmp"))
+    check_pil("gray8.bmp", P8, "L")
+    assert bmp_header("gray8.bmp")[:3] == (40, 8, 0)
+    im = Image.fromarray(PIDX, "P")
+    im.putpalette([c for rgb in PALETTE for c in rgb])
+    im.save(path("palette8.bmp"))
+    check_pil("palette8.bmp", PIDX)
+    Image.fromarray(RGB8, "RGB").save(path("rgb24.bmp"))
+    check_pil("rgb24.bmp", RGB8, "RGB")
+    assert bmp_header("rgb24.bmp")[1] == 24
+    rgba = np.concatenate([RGB8, ((xx * 3) % 256).astype(np.uint8)[..., None]], axis=-1)
+    Image.fromarray(rgba, "RGBA").save(path("rgba32.bmp"))
+    check_pil("rgba32.bmp", RGB8, "RGB")  # Pillow reads the alpha of a 32-bit BMP back as opaque
+    assert bmp_header("rgba32.bmp")[1] == 32
+    Image.fromarray(low(1) * 255).convert("1").save(path("gray1.bmp"))
+    check_pil("gray1.bmp", low(1) * 255, "L")
+    assert bmp_header("gray1.bmp")[1] == 1
+    # ImageMagick: a 4-bit palette (8 colours), 16-bit 5-6-5 bit fields, 5-5-5, the 12-byte OS/2 header.
+    im.save("/tmp/codecs-pidx.png")
+    subprocess.run([CONVERT, "/tmp/codecs-pidx.png", "-type", "Palette", "BMP3:" + path("im-palette4.bmp")], check=True)
+    assert bmp_header("im-palette4.bmp")[1] == 4, bmp_header("im-palette4.bmp")
+    check_pil("im-palette4.bmp", np.array(im.convert("RGB")), "RGB")
+    Image.fromarray(RGB8, "RGB").save("/tmp/codecs-rgb8.png")
+    subprocess.run([CONVERT, "/tmp/codecs-rgb8.png", "-define", "bmp:subtype=RGB565", path("im-rgb565.bmp")], check=True)
+    assert bmp_header("im-rgb565.bmp")[1:3] == (16, 3), bmp_header("im-rgb565.bmp")
+    subprocess.run([CONVERT, "/tmp/codecs-rgb8.png", "-define", "bmp:subtype=RGB555", path("im-rgb555.bmp")], check=True)
+    assert bmp_header("im-rgb555.bmp")[1] == 16, bmp_header("im-rgb555.bmp")
+    Image.fromarray(P8, "L").save("/tmp/codecs-p8.png")
+    subprocess.run([CONVERT, "/tmp/codecs-p8.png", "-type", "Grayscale", "BMP2:" + path("im-os2-gray8.bmp")], check=True)
+    assert bmp_header("im-os2-gray8.bmp")[0] == 12, bmp_header("im-os2-gray8.bmp")
+    check_pil("im-os2-gray8.bmp", P8, "L")
+    # Top-down (negative height): byte surgery on gray8.bmp, rows reversed. Pillow reads it back.
+    d = bytearray(open(path("gray8.bmp"), "rb").read())
+    off = struct.unpack_from("<I", d, 10)[0]
+    stride = (W * 8 + 31) // 32 * 4
+    rows = [d[off + i * stride: off + (i + 1) * stride] for i in range(H)]
+    struct.pack_into("<i", d, 22, -H)
+    d[off:off + H * stride] = b"".join(reversed(rows))
+    open(path("topdown-gray8.bmp"), "wb").write(bytes(d))
+    check_pil("topdown-gray8.bmp", P8, "L")
+    # RLE8 as ImageMagick writes it for palette bitmaps; RLE4 encoded here (ImageMagick writes no
+    # RLE4) with runs, absolute runs and end-of-line codes, checked by Pillow's decoder.
+    subprocess.run([CONVERT, "/tmp/codecs-pidx.png", "-type", "Palette", "-colors", "256", "-compress", "RLE",
+                    "BMP3:" + path("im-rle8.bmp")], check=True)
+    assert bmp_header("im-rle8.bmp")[1:3] == (8, 1), bmp_header("im-rle8.bmp")
+    check_pil("im-rle8.bmp", np.array(im.convert("RGB")), "RGB")
+    write_rle4("rle4.bmp")
+    assert bmp_header("rle4.bmp")[1:3] == (4, 2)
+    check_pil("rle4.bmp", np.array(im.convert("RGB")), "RGB")
+    # Bad: a truncated file, truncated RLE data, a BMP wrapping a JPEG (valid, unsupported).
+    data = open(path("rgb24.bmp"), "rb").read()
+    open(path("bad-truncated.bmp"), "wb").write(data[: len(data) - 700])
+    data = open(path("im-rle8.bmp"), "rb").read()
+    open(path("bad-truncated-rle8.bmp"), "wb").write(data[: len(data) - 60])
+    d = bytearray(open(path("gray8.bmp"), "rb").read())
+    struct.pack_into("<I", d, 30, 4)  # BI_JPEG
+    open(path("bad-jpeg-in-bmp.bmp"), "wb").write(bytes(d))
+
+
+def write_rle4(name):
+    """PIDX (8 colours) as a bottom-up RLE4 bitmap: each row alternates an encoded run of the first
+    two pixels' nibbles with an absolute run of the rest, then end of line; end of bitmap last."""
+    rows = b""
+    for y in reversed(range(H)):
+        r = [int(v) for v in PIDX[y]]
+        rows += bytes([2, r[0] << 4 | r[1]])  # encoded: 2 pixels alternating these nibbles
+        rest = r[2:]
+        packed = bytes((rest[i] << 4) | (rest[i + 1] if i + 1 < len(rest) else 0) for i in range(0, len(rest), 2))
+        if len(packed) % 2:
+            packed += b"\0"
+        rows += bytes([0, len(rest)]) + packed + b"\0\0"  # absolute run, padded to 16 bits; end of line
+    rows += b"\0\1"
+    table = b"".join(bytes([b, g, r, 0]) for r, g, b in PALETTE) + b"\0" * 4 * 8
+    info = struct.pack("<IiiHHIIiiII", 40, W, H, 1, 4, 2, len(rows), 2835, 2835, 16, 0)
+    offset = 14 + len(info) + len(table)
+    head = b"BM" + struct.pack("<IHHI", offset + len(rows), 0, 0, offset)
+    open(path(name), "wb").write(head + info + table + rows)
+
+
 def deep():
     """Deeper-than-8-bit, signed and float samples: what IntensityPolicy "auto" must map right."""
     # 12-bit detector values in a 16-bit file, no tag saying so (auto: 0...4095 from the data).
@@ -272,7 +362,7 @@ def deep():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    groups = {"tiffs": tiffs, "pngs": pngs, "jpegs": jpegs, "bad": bad, "deep": deep}
+    groups = {"tiffs": tiffs, "pngs": pngs, "jpegs": jpegs, "bad": bad, "deep": deep, "bmps": bmps}
     for name in sys.argv[1:] or list(groups):  # e.g. `make-fixtures.py deep` regenerates one group
         groups[name]()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -28,6 +28,7 @@ float ic_sample_value(const uint8_t *row, size_t i, int bps, ic_sample_format fo
 typedef struct ic_png_state ic_png_state;
 typedef struct ic_jpeg_state ic_jpeg_state;
 typedef struct ic_tiff_state ic_tiff_state;
+typedef struct ic_bmp_state ic_bmp_state;
 
 ic_png_state *ic_png_open(const char *path, ic_output output, uint64_t max_pixels, ic_info *info, ic_error *err);
 ic_status ic_png_read_rows(ic_png_state *s, void *dst, uint32_t rows, ic_error *err);
@@ -43,5 +44,10 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
 ic_status ic_tiff_read_rows(ic_tiff_state *s, void *dst, uint32_t rows, ic_error *err);
 void ic_tiff_close(ic_tiff_state *s);
 uint32_t ic_tiff_width(const ic_tiff_state *s);
+
+ic_bmp_state *ic_bmp_open(const char *path, ic_output output, uint64_t max_pixels, ic_info *info, ic_error *err);
+ic_status ic_bmp_read_rows(ic_bmp_state *s, void *dst, uint32_t rows, ic_error *err);
+void ic_bmp_close(ic_bmp_state *s);
+uint32_t ic_bmp_width(const ic_bmp_state *s);
 
 #endif

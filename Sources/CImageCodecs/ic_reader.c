@@ -68,6 +68,7 @@ ic_reader *ic_reader_open(const char *path, ic_format format, ic_output output, 
     case IC_FORMAT_PNG: state = ic_png_open(path, output, max_pixels, info, err); break;
     case IC_FORMAT_JPEG: state = ic_jpeg_open(path, output, max_pixels, info, err); break;
     case IC_FORMAT_TIFF: state = ic_tiff_open(path, output, max_pixels, info, err); break;
+    case IC_FORMAT_BMP: state = ic_bmp_open(path, output, max_pixels, info, err); break;
     default: ic_set_error(err, IC_E_UNSUPPORTED, "unknown image format"); return NULL;
     }
     if (!state) return NULL;
@@ -76,6 +77,7 @@ ic_reader *ic_reader_open(const char *path, ic_format format, ic_output output, 
         switch (format) {
         case IC_FORMAT_PNG: ic_png_close(state); break;
         case IC_FORMAT_JPEG: ic_jpeg_close(state); break;
+        case IC_FORMAT_BMP: ic_bmp_close(state); break;
         default: ic_tiff_close(state); break;
         }
         ic_set_error(err, IC_E_NOMEM, "out of memory");
@@ -119,6 +121,7 @@ ic_status ic_reader_read_rows(ic_reader *r, void *dst, uint32_t rows, ic_error *
     case IC_FORMAT_PNG: st = ic_png_read_rows(r->state, dst, rows, err); break;
     case IC_FORMAT_JPEG: st = ic_jpeg_read_rows(r->state, dst, rows, err); break;
     case IC_FORMAT_TIFF: st = ic_tiff_read_rows(r->state, dst, rows, err); break;
+    case IC_FORMAT_BMP: st = ic_bmp_read_rows(r->state, dst, rows, err); break;
     default: ic_set_error(err, IC_E_UNSUPPORTED, "unknown image format"); return IC_E_UNSUPPORTED;
     }
     if (st != IC_OK || r->output != IC_OUT_GRAY_F32) return st;
@@ -126,6 +129,7 @@ ic_status ic_reader_read_rows(ic_reader *r, void *dst, uint32_t rows, ic_error *
     switch (r->format) {
     case IC_FORMAT_PNG: width = ic_png_width(r->state); break;
     case IC_FORMAT_JPEG: width = ic_jpeg_width(r->state); break;
+    case IC_FORMAT_BMP: width = ic_bmp_width(r->state); break;
     default: width = ic_tiff_width(r->state); break;
     }
     map_rows(r, dst, (size_t)rows * width);
@@ -138,6 +142,7 @@ void ic_reader_close(ic_reader *r) {
     case IC_FORMAT_PNG: ic_png_close(r->state); break;
     case IC_FORMAT_JPEG: ic_jpeg_close(r->state); break;
     case IC_FORMAT_TIFF: ic_tiff_close(r->state); break;
+    case IC_FORMAT_BMP: ic_bmp_close(r->state); break;
     default: break;
     }
     free(r);

@@ -10,6 +10,8 @@ struct ImageErrorTests {
         ("bad-random-bytes.png", "unsupported"), ("bad-text.tif", "unsupported"),
         ("bad-huge.png", "too-large"), ("bad-huge.tif", "too-large"),
         ("bad-crc.png", "corrupt"), ("bad-float16.tif", "unsupported"),
+        ("bad-jpeg-in-bmp.bmp", "unsupported"), ("bad-truncated.bmp", "truncated"),
+        ("bad-truncated-rle8.bmp", "truncated"),
     ]
 
     @Test(arguments: cases)

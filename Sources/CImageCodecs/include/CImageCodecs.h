@@ -1,4 +1,4 @@
-/* C glue for libpng, libjpeg and libtiff: decode/encode with errors returned as a status and text,
+/* C glue for libpng, libjpeg and libtiff (and a small BMP reader of its own): decode/encode with errors returned as a status and text,
  * never longjmp'd through Swift frames. All setjmp/longjmp handling and libtiff error handlers live
  * in this target.
  *
@@ -16,7 +16,7 @@ extern "C" {
 /** Version string of the linked codec libraries, for diagnostics. */
 const char *ic_library_versions(void);
 
-typedef enum { IC_FORMAT_UNKNOWN = 0, IC_FORMAT_TIFF = 1, IC_FORMAT_PNG = 2, IC_FORMAT_JPEG = 3 } ic_format;
+typedef enum { IC_FORMAT_UNKNOWN = 0, IC_FORMAT_TIFF = 1, IC_FORMAT_PNG = 2, IC_FORMAT_JPEG = 3, IC_FORMAT_BMP = 4 } ic_format;
 
 typedef enum {
     IC_OK = 0,

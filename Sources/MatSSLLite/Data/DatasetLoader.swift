@@ -2,7 +2,7 @@ import Foundation
 
 /// Loads training images (and masks) from directories via `ImageDecoder` / `MaskCodec`.
 public enum DatasetLoader {
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff"]
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff", "bmp"]
 
     /// Image files (sorted) directly inside `dir`.
     public static func imageFiles(in dir: String) throws -> [String] {

@@ -8,7 +8,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     case truncated(path: String, reason: String)
     /// Malformed data: bad header, CRC error, broken compressed stream.
     case corrupt(path: String, reason: String)
-    /// Not a TIFF/PNG/JPEG, or a layout of one that is not decoded (float TIFF, CMYK JPEG, ...).
+    /// Not a TIFF/PNG/JPEG/BMP, or a layout of one that is not decoded (half-float TIFF, CMYK JPEG, RLE BMP, ...).
     case unsupported(path: String, reason: String)
     /// The header states a size above `DecodeLimits.maxPixels`; nothing was allocated.
     case tooLarge(path: String, width: Int, height: Int, limit: Int)

@@ -23,7 +23,7 @@ enum ImageFile {
         guard let actual = ImageFormat.detect(magic: magic) else {
             let start = magic.prefix(8).map { b in (0x20..<0x7F).contains(b) ? String(UnicodeScalar(b)) : "." }.joined()
             let named = claimed.map { " although its name ends in .\($0.rawValue == "tiff" ? "tif" : $0.rawValue)" } ?? ""
-            throw ImageError.unsupported(path: path, reason: "content is not TIFF, PNG or JPEG\(named) (starts with \"\(start)\")")
+            throw ImageError.unsupported(path: path, reason: "content is not TIFF, PNG, JPEG or BMP\(named) (starts with \"\(start)\")")
         }
         if let claimed, claimed != actual {
             if limits.requireMatchingExtension { throw ImageError.wrongExtension(path: path, claimed: claimed, actual: actual) }

@@ -26,6 +26,7 @@ public final class ImageRowReader {
         case .tiff: cFormat = IC_FORMAT_TIFF
         case .png: cFormat = IC_FORMAT_PNG
         case .jpeg: cFormat = IC_FORMAT_JPEG
+        case .bmp: cFormat = IC_FORMAT_BMP
         }
         var cinfo = ic_info()
         var err = ic_error()

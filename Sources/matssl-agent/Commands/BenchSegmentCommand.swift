@@ -14,7 +14,7 @@ struct BenchSegmentCommand: ParsableCommand {
         commandName: "bench-segment",
         abstract: "Time int8 segmentation only (no decode, no output writing); print JSON.")
 
-    @Argument(help: "Image files (TIFF, PNG, JPEG).") var images: [String]
+    @Argument(help: "Image files (TIFF, PNG, JPEG, BMP).") var images: [String]
     @Option(help: "Model file or name (default: the shipped 'metaldam').") var model: String?
     @Option(help: "Comma-separated thread counts to time.") var threads = "1"
     @Option(help: "Timed runs per image and thread count.") var runs = 5

@@ -9,7 +9,7 @@ import MatSSLLite
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Describe image files as JSON lines, or say why they cannot be read.")
 
-    @Argument(help: "Image files (TIFF, PNG, JPEG).")
+    @Argument(help: "Image files (TIFF, PNG, JPEG, BMP).")
     var files: [String]
 
     @Flag(help: "Read headers only (fast; does not detect truncated or corrupt pixel data).")

@@ -10,7 +10,7 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Segment micrographs with an int8 model; write mask, overlay and phase statistics.")
 
-    @Argument(help: "Image files (TIFF, PNG, JPEG).") var images: [String]
+    @Argument(help: "Image files (TIFF, PNG, JPEG, BMP).") var images: [String]
     @Option(help: "Model file or name (default: the shipped 'metaldam').") var model: String?
     @Option(help: "Output folder (default: a 'matssl' folder beside each image).") var out: String?
     @Option(help: "Compute threads.") var threads = 1

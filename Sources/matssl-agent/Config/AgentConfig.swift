@@ -15,7 +15,7 @@ struct AgentConfig: Equatable, Sendable {
     var rescanInterval: Double = 900
     /// Seconds a file's size, mtime and inode must stay unchanged before it is taken.
     var settleTime: Double = 2
-    var include: [String] = ["*.tif", "*.tiff", "*.png", "*.jpg", "*.jpeg"]
+    var include: [String] = ["*.tif", "*.tiff", "*.png", "*.jpg", "*.jpeg", "*.bmp"]
     var exclude: [String] = []
 
     // [output]
