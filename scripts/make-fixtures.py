@@ -313,6 +313,11 @@ def bmps():
     d = bytearray(open(path("gray8.bmp"), "rb").read())
     struct.pack_into("<I", d, 30, 4)  # BI_JPEG
     open(path("bad-jpeg-in-bmp.bmp"), "wb").write(bytes(d))
+    # A colour-table size that overflowed a signed int and the stack in the first version (found by
+    # fuzzing): must be "corrupt", not a crash.
+    d = bytearray(open(path("gray8.bmp"), "rb").read())
+    struct.pack_into("<I", d, 46, 0xF0000000)
+    open(path("bad-colours-used.bmp"), "wb").write(bytes(d))
 
 
 def write_rle4(name):

@@ -143,8 +143,8 @@ ic_bmp_state *ic_bmp_open(const char *path, ic_output output, uint64_t max_pixel
         return NULL;
     }
     if (s->bpp <= 8) {
-        int n = colors_used ? (int)colors_used : 1 << s->bpp;
-        if (n > (1 << s->bpp) || n > 256) return fail(s, err, IC_E_CORRUPT, "BMP colour table larger than its bit depth allows");
+        if (colors_used > (1u << s->bpp)) return fail(s, err, IC_E_CORRUPT, "BMP colour table larger than its bit depth allows");
+        int n = colors_used ? (int)colors_used : 1 << s->bpp; /* 1...256 */
         int entry = dib == 12 ? 3 : 4;
         uint8_t table[256 * 4];
         if (fread(table, (size_t)entry, (size_t)n, s->fp) != (size_t)n) return fail(s, err, IC_E_TRUNCATED, "BMP colour table ends early");

@@ -11,7 +11,7 @@ struct ImageErrorTests {
         ("bad-huge.png", "too-large"), ("bad-huge.tif", "too-large"),
         ("bad-crc.png", "corrupt"), ("bad-float16.tif", "unsupported"),
         ("bad-jpeg-in-bmp.bmp", "unsupported"), ("bad-truncated.bmp", "truncated"),
-        ("bad-truncated-rle8.bmp", "truncated"),
+        ("bad-truncated-rle8.bmp", "truncated"), ("bad-colours-used.bmp", "corrupt"),
     ]
 
     @Test(arguments: cases)
