@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds matssl-agent (release) and installs binary, configuration and systemd unit.
 #   sudo deploy/install.sh --watch /srv/micrographs [--watch /mnt/sem-share] [--group microscope] [--prefix /usr/local]
+#                          [--output-root /srv/matssl-results]
+# --output-root: outputs go to a mirror tree there (output.root) and the service may write nowhere
+# else; the watched folders stay read-only to it. Without it, outputs go beside the images.
 # Idempotent: an existing /etc/matssl-agent/matssl-agent.toml is kept (the example goes beside it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,19 +11,22 @@ cd "$(dirname "$0")/.."
 PREFIX=/usr/local
 WATCH=()
 GROUP=""
+OUTPUT_ROOT=""
 NO_BUILD=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --watch) WATCH+=("$2"); shift 2 ;;
         --group) GROUP="$2"; shift 2 ;;
+        --output-root) OUTPUT_ROOT="$2"; shift 2 ;;
         --prefix) PREFIX="$2"; shift 2 ;;
         --no-build) NO_BUILD=1; shift ;;
-        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 [[ $EUID -eq 0 ]] || { echo "install.sh: run as root (sudo)" >&2; exit 1; }
 [[ ${#WATCH[@]} -gt 0 ]] || WATCH=(/srv/micrographs)
+[[ -z "$OUTPUT_ROOT" || "$OUTPUT_ROOT" == /* ]] || { echo "install.sh: --output-root must be an absolute path" >&2; exit 2; }
 
 if [[ $NO_BUILD -eq 0 ]]; then
     # Build as the invoking user so .build stays theirs.
@@ -41,7 +47,13 @@ install -d -m 0755 /etc/matssl-agent
 install -m 0644 deploy/matssl-agent.toml /etc/matssl-agent/matssl-agent.toml.example
 if [[ ! -e /etc/matssl-agent/matssl-agent.toml ]]; then
     roots=$(printf '"%s", ' "${WATCH[@]}"); roots="[${roots%, }]"
-    sed "s#^roots = .*#roots = ${roots}#" deploy/matssl-agent.toml > /etc/matssl-agent/matssl-agent.toml
+    sed -e "s#^roots = .*#roots = ${roots}#" -e "s#^root = \"\"#root = \"${OUTPUT_ROOT}\"#" \
+        deploy/matssl-agent.toml > /etc/matssl-agent/matssl-agent.toml
+elif [[ -n "$OUTPUT_ROOT" ]] && ! grep -q "^root = \"${OUTPUT_ROOT}\"" /etc/matssl-agent/matssl-agent.toml; then
+    echo "install.sh: note: the existing configuration was kept: set root = \"${OUTPUT_ROOT}\" in its [output] section" >&2
+fi
+if [[ -n "$OUTPUT_ROOT" ]]; then
+    install -d -m 0755 -o matssl -g matssl "$OUTPUT_ROOT"
 fi
 install -D -m 0644 docs/daemon.md "$PREFIX/share/doc/matssl-agent/daemon.md"
 
@@ -69,11 +81,16 @@ install -d -m 0755 /etc/systemd/system/matssl-agent.service.d
     echo "# Written by install.sh: the folders the agent may write its outputs into."
     echo "[Service]"
     echo "ReadWritePaths="
-    for w in "${WATCH[@]}"; do echo "ReadWritePaths=$w"; done
+    if [[ -n "$OUTPUT_ROOT" ]]; then echo "ReadWritePaths=$OUTPUT_ROOT"
+    else for w in "${WATCH[@]}"; do echo "ReadWritePaths=$w"; done; fi
 } > /etc/systemd/system/matssl-agent.service.d/10-watch.conf
 
 for w in "${WATCH[@]}"; do
-    [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' write access" >&2
+    if [[ -n "$OUTPUT_ROOT" ]]; then
+        [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' read access" >&2
+    else
+        [[ -d "$w" ]] || echo "install.sh: note: $w does not exist yet; create it and give user 'matssl' write access" >&2
+    fi
 done
 # The nightly self-supervised refresh (docs/refresh.md): a oneshot service and its timer.
 for f in matssl-refresh.service matssl-refresh.timer; do

@@ -31,6 +31,6 @@ struct CheckConfigCommand: ParsableCommand {
         for note in notes { print("  \(note)") }
         print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows (FEI/Thermo TIFFs: their own), "
               + "objects CSV \(config.objectsCSV ? "on" : "off"), CSV separator '\(config.csvSeparator.rawValue)', index.html \(config.htmlReport ? "on" : "off")")
-        print("  outputs: <image folder>/\(config.outputFolder)/, journal: \(config.journalPath)")
+        print("  outputs: \(config.outputLayout.description), journal: \(config.journalPath)")
     }
 }

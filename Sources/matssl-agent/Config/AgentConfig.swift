@@ -21,6 +21,8 @@ struct AgentConfig: Equatable, Sendable {
     // [output]
     /// Name of the folder created beside each image for its outputs (no leading dot, no slash).
     var outputFolder: String = "matssl"
+    /// Absolute root of a mirror tree receiving all outputs (`OutputLayout`); "" = beside the images.
+    var outputRoot: String = ""
     var writeOverlay: Bool = true
     var writeResultsCSV: Bool = true
 
@@ -83,6 +85,9 @@ struct AgentConfig: Equatable, Sendable {
     // [service]
     /// Seconds between STATUS= updates to systemd and progress log lines.
     var statusInterval: Double = 10
+
+    /// Where each folder's outputs go.
+    var outputLayout: OutputLayout { OutputLayout(config: self) }
 
     /// Path of the journal database inside the state directory.
     var journalPath: String { (stateDirectory as NSString).appendingPathComponent("journal.sqlite") }

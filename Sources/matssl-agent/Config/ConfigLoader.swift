@@ -20,7 +20,7 @@ enum ConfigLoader {
     /// Known keys per section.
     static let schema: [String: Set<String>] = [
         "watch": ["roots", "backend", "poll_interval", "rescan_interval", "settle_time", "include", "exclude"],
-        "output": ["folder", "overlay", "results_csv"],
+        "output": ["folder", "root", "overlay", "results_csv"],
         "segmentation": ["engine", "model", "threads", "tta", "tile_megapixels"],
         "statistics": ["grain_classes", "data_bar_rows", "objects_csv", "csv_separator", "html_report"],
         "image": ["pixel_size_um", "intensity_range"],
@@ -106,6 +106,7 @@ enum ConfigLoader {
 
         let output = section("output")
         string(output, "output", "folder") { config.outputFolder = $0 }
+        string(output, "output", "root") { config.outputRoot = $0 }
         bool(output, "output", "overlay") { config.writeOverlay = $0 }
         bool(output, "output", "results_csv") { config.writeResultsCSV = $0 }
 
@@ -158,6 +159,7 @@ enum ConfigLoader {
         if c.outputFolder.isEmpty || c.outputFolder.hasPrefix(".") || c.outputFolder.contains("/") || c.outputFolder == ".." {
             problems.append("'output.folder' must be a plain folder name without a leading dot or slash, got '\(c.outputFolder)'")
         }
+        problems += OutputLayout.problems(root: c.outputRoot, watchRoots: c.roots)
         if !c.stateDirectory.hasPrefix("/") { problems.append("'state.dir' must be an absolute path") }
         if !SegmenterFactory.engines.contains(c.engine) {
             problems.append("'segmentation.engine' must be \"auto\", \"model\" or \"otsu\", got '\(c.engine)'")
@@ -183,8 +185,21 @@ enum ConfigLoader {
             var isDir: ObjCBool = false
             if !fm.fileExists(atPath: root, isDirectory: &isDir) || !isDir.boolValue {
                 problems.append("watch root '\(root)' does not exist or is not a directory")
-            } else if access(root, W_OK) != 0 {
-                problems.append("watch root '\(root)' is not writable by this user (outputs go beside the images)")
+            } else if c.outputRoot.isEmpty && access(root, W_OK) != 0 {
+                problems.append("watch root '\(root)' is not writable by this user (outputs go beside the images; set 'output.root' to write them elsewhere)")
+            } else if access(root, R_OK | X_OK) != 0 {
+                problems.append("watch root '\(root)' is not readable by this user")
+            }
+        }
+        if !c.outputRoot.isEmpty {
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: c.outputRoot, isDirectory: &isDir) {
+                if !isDir.boolValue || access(c.outputRoot, W_OK) != 0 {
+                    problems.append("output root '\(c.outputRoot)' is not a writable directory")
+                }
+            } else {
+                let parent = (c.outputRoot as NSString).deletingLastPathComponent
+                if access(parent, W_OK) != 0 { problems.append("output root '\(c.outputRoot)' does not exist and '\(parent)' is not writable") }
             }
         }
         var isDir: ObjCBool = false

@@ -78,7 +78,7 @@ final class AgentDaemon: @unchecked Sendable {
         let requeued = try journal.requeueInterrupted()
         if !requeued.isEmpty {
             logger.notice("\(requeued.count) file(s) interrupted by the last stop are back in the queue")
-            for path in requeued { OutputPaths(image: path, folderName: config.outputFolder).removeStaleTemporaries() }
+            for path in requeued { OutputPaths(image: path, layout: config.outputLayout).removeStaleTemporaries() }
         }
         if let engineNotice { logger.warning("\(engineNotice)") }
         logger.notice("engine \(engineDescription); journal \(journal.path)")
@@ -262,7 +262,7 @@ final class AgentDaemon: @unchecked Sendable {
             do { try startWatcher() } catch {
                 logger.error("cannot watch with the new configuration: \(error); restoring the previous watch settings")
                 lock.lock(); config.roots = old.roots; config.include = old.include; config.exclude = old.exclude; config.backend = old.backend
-                config.outputFolder = old.outputFolder; lock.unlock()
+                config.outputFolder = old.outputFolder; config.outputRoot = old.outputRoot; lock.unlock()
                 try? startWatcher()
             }
         }

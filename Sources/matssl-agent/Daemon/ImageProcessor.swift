@@ -45,7 +45,7 @@ struct ImageProcessor {
 
     private func processThrowing(_ item: QueuedFile) throws -> ProcessOutcome {
         let path = item.path
-        let outputs = OutputPaths(image: path, folderName: config.outputFolder)
+        let outputs = OutputPaths(image: path, layout: config.outputLayout)
         guard let signature = FileSignature.of(path: path) else {
             try journal.markSkipped(path: path, reason: "file disappeared before processing")
             return .skipped("vanished")

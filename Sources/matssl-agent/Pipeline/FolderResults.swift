@@ -1,21 +1,21 @@
 import Foundation
 import MatSSLLite
 
-/// The per-folder summaries in `<folder>/<output folder>/`: `results.csv` (one row per image,
+/// The per-folder summaries in the folder's output folder (`OutputLayout`): `results.csv` (one row per image,
 /// MatSSLLite `ResultsCSV`) and `index.html` (MatSSLLite `FolderReport` with the `SeriesAggregate`
 /// mean, SD and 95 % CI over the fields). Both are rebuilt from scratch — never appended — from the
 /// `X.stats.json` of every image the journal records as done in that folder and that still exists,
 /// and written atomically (temp file, fsync, rename).
 enum FolderResults {
     struct Options: Equatable {
-        var outputFolder: String
+        var layout: OutputLayout
         var writeCSV: Bool
         var writeHTML: Bool
         var separator: CSVSeparator
         var palette: [RGB8]
 
         init(config: AgentConfig, palette: [RGB8]) {
-            outputFolder = config.outputFolder
+            layout = config.outputLayout
             writeCSV = config.writeResultsCSV
             writeHTML = config.htmlReport
             separator = config.csvSeparator
@@ -39,14 +39,14 @@ enum FolderResults {
         var report = Report()
         var entries: [(OutputPaths, ImageStatistics)] = []
         for row in rows {
-            let outputs = OutputPaths(image: row.path, folderName: options.outputFolder)
+            let outputs = OutputPaths(image: row.path, layout: options.layout)
             do { entries.append((outputs, try StatisticsFiles.readJSON(path: outputs.stats))) } catch {
                 report.problems.append("\(error)")
             }
         }
         report.images = entries.count
         guard !entries.isEmpty else { return report }
-        let dir = (folder as NSString).appendingPathComponent(options.outputFolder)
+        let dir = options.layout.directory(forImageFolder: folder)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let stats = entries.map(\.1)
         if options.writeCSV {

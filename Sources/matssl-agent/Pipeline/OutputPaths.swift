@@ -1,15 +1,20 @@
 import Foundation
 
-/// Where the outputs of one image go: `<dir>/<folder>/<file name>.{mask.png,overlay.png,thumb.png,stats.json,objects.csv,error.json}`
-/// beside the image. The full file name (with extension) is kept so `a.tif` and `a.jpg` in one folder
-/// do not overwrite each other's outputs.
+/// Where the outputs of one image go: `<output folder>/<file name>.{mask.png,overlay.png,thumb.png,stats.json,objects.csv,error.json}`,
+/// the output folder being `<image folder>/<folder>/` or its place in the `output.root` mirror
+/// (`OutputLayout`). The full file name (with extension) is kept so `a.tif` and `a.jpg` in one
+/// folder do not overwrite each other's outputs.
 struct OutputPaths: Equatable {
     let image: String
     let directory: String
 
     init(image: String, folderName: String) {
+        self.init(image: image, layout: OutputLayout(folderName: folderName))
+    }
+
+    init(image: String, layout: OutputLayout) {
         self.image = image
-        directory = ((image as NSString).deletingLastPathComponent as NSString).appendingPathComponent(folderName)
+        directory = layout.directory(forImageFolder: (image as NSString).deletingLastPathComponent)
     }
 
     /// Outputs in an explicit folder (`matssl-agent segment --out DIR`).
