@@ -177,6 +177,17 @@ enum ConfigLoader {
         return checkEnvironment(c, notes: &notes)
     }
 
+    /// Why `path` cannot serve as a directory this user writes into (an existing writable directory,
+    /// or one it can create in a writable parent), or nil.
+    private static func writableDirectoryProblem(_ path: String, _ what: String) -> String? {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            return !isDir.boolValue || access(path, W_OK) != 0 ? "\(what) '\(path)' is not a writable directory" : nil
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        return access(parent, W_OK) != 0 ? "\(what) '\(path)' does not exist and '\(parent)' is not writable" : nil
+    }
+
     /// As above; `notes` receives what is worth knowing but not wrong (engine "auto" without a model).
     static func checkEnvironment(_ c: AgentConfig, notes: inout [String]) -> [String] {
         var problems: [String] = []
@@ -191,26 +202,8 @@ enum ConfigLoader {
                 problems.append("watch root '\(root)' is not readable by this user")
             }
         }
-        if !c.outputRoot.isEmpty {
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: c.outputRoot, isDirectory: &isDir) {
-                if !isDir.boolValue || access(c.outputRoot, W_OK) != 0 {
-                    problems.append("output root '\(c.outputRoot)' is not a writable directory")
-                }
-            } else {
-                let parent = (c.outputRoot as NSString).deletingLastPathComponent
-                if access(parent, W_OK) != 0 { problems.append("output root '\(c.outputRoot)' does not exist and '\(parent)' is not writable") }
-            }
-        }
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: c.stateDirectory, isDirectory: &isDir) {
-            if !isDir.boolValue || access(c.stateDirectory, W_OK) != 0 {
-                problems.append("state directory '\(c.stateDirectory)' is not a writable directory")
-            }
-        } else {
-            let parent = (c.stateDirectory as NSString).deletingLastPathComponent
-            if access(parent, W_OK) != 0 { problems.append("state directory '\(c.stateDirectory)' does not exist and '\(parent)' is not writable") }
-        }
+        if !c.outputRoot.isEmpty, let p = writableDirectoryProblem(c.outputRoot, "output root") { problems.append(p) }
+        if let p = writableDirectoryProblem(c.stateDirectory, "state directory") { problems.append(p) }
         do {
             let built = try SegmenterFactory.build(c)
             notes.append("engine: \(built.description)")
