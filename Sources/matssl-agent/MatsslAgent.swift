@@ -13,6 +13,7 @@ struct MatsslAgent: ParsableCommand {
             RunCommand.self,
             CheckConfigCommand.self,
             StatusCommand.self,
+            ReprocessCommand.self,
             PretrainCommand.self,
             FinetuneCommand.self,
             EvaluateCommand.self,

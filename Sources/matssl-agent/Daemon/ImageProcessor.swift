@@ -74,7 +74,7 @@ struct ImageProcessor {
         progress()
 
         // Same content as last time (touch, rename back, duplicate event): nothing to do.
-        if item.previousHash == hash, let outcome = item.previousOutcome {
+        if !item.reprocess, item.previousHash == hash, let outcome = item.previousOutcome {
             let evidence = outcome == .done ? outputs.stats : outputs.error
             if FileManager.default.fileExists(atPath: evidence) {
                 try journal.markUnchanged(path: path, signature: signature, hash: hash, outcome: outcome)
@@ -83,7 +83,7 @@ struct ImageProcessor {
             }
         }
         // Outputs of this content completed before a kill but never journaled: adopt them.
-        if let stats = try? StatisticsFiles.readJSON(path: outputs.stats), stats.provenance.imageSHA256 == hash,
+        if !item.reprocess, let stats = try? StatisticsFiles.readJSON(path: outputs.stats), stats.provenance.imageSHA256 == hash,
            stats.provenance.modelName == model.0, stats.provenance.modelVersion == model.1,
            FileManager.default.fileExists(atPath: outputs.mask), !config.writeOverlay || FileManager.default.fileExists(atPath: outputs.overlay) {
             try journal.markRecovered(path: path, signature: signature, hash: hash, modelName: model.0, modelVersion: model.1,

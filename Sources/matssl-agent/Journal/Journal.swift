@@ -6,7 +6,9 @@ import Watcher
 /// path with its identity (device, inode, size, mtime), content hash, status, model version, timings
 /// and error; a `processings` table with one row per completed segmentation (so duplicates are
 /// countable); a `meta` table (model in use, pid, backend). The `queued` rows are the work queue:
-/// memory stays bounded however large the backlog, and a restart resumes it.
+/// memory stays bounded however large the backlog, and a restart resumes it. `reprocess` (v2) marks
+/// rows queued again on request (`matssl-agent reprocess`): the worker then recomputes them even when
+/// content and model are unchanged, and their processings count as requested, not as duplicates.
 final class Journal: @unchecked Sendable {
     let path: String
     private let db: DatabaseQueue
@@ -57,6 +59,12 @@ final class Journal: @unchecked Sendable {
                 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
                 """)
         }
+        m.registerMigration("v2-reprocess") { db in
+            try db.execute(sql: """
+                ALTER TABLE files ADD COLUMN reprocess INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE processings ADD COLUMN requested INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return m
     }
 
@@ -104,7 +112,7 @@ final class Journal: @unchecked Sendable {
     func takeNext() throws -> QueuedFile? {
         try db.write { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT path, device, inode, size, mtime_ns, content_hash, last_outcome, model_version
+                SELECT path, device, inode, size, mtime_ns, content_hash, last_outcome, model_version, reprocess
                 FROM files WHERE status = 'queued' ORDER BY seq LIMIT 1
                 """) else { return nil }
             let path: String = row["path"]
@@ -113,7 +121,7 @@ final class Journal: @unchecked Sendable {
                 path: path,
                 signature: FileSignature(device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]), size: row["size"], mtimeNanos: row["mtime_ns"]),
                 previousHash: row["content_hash"], previousOutcome: (row["last_outcome"] as String?).flatMap(FileStatus.init(rawValue:)),
-                previousModelVersion: row["model_version"])
+                previousModelVersion: row["model_version"], reprocess: (row["reprocess"] as Int64? ?? 0) != 0)
         }
     }
 
@@ -122,7 +130,7 @@ final class Journal: @unchecked Sendable {
     func markUnchanged(path: String, signature s: FileSignature, hash: String, outcome: FileStatus) throws {
         try db.write { db in
             try db.execute(sql: """
-                UPDATE files SET content_hash = ?, last_outcome = ?, finished_at = COALESCE(finished_at, ?) WHERE path = ?
+                UPDATE files SET content_hash = ?, last_outcome = ?, finished_at = COALESCE(finished_at, ?), reprocess = 0 WHERE path = ?
                 """, arguments: [hash, outcome.rawValue, Self.now(), path])
             try Self.settle(db, path: path, signature: s, status: outcome)
         }
@@ -153,15 +161,16 @@ final class Journal: @unchecked Sendable {
     private func finish(path: String, signature s: FileSignature, hash: String, outcome: FileStatus, modelName: String, modelVersion: String, timings t: StageTimings, error: String?, summary: String?) throws {
         let now = Self.now()
         try db.write { db in
+            let requested = try Int.fetchOne(db, sql: "SELECT reprocess FROM files WHERE path = ?", arguments: [path]) ?? 0
             try db.execute(sql: """
                 UPDATE files SET content_hash = ?, last_outcome = ?,
                     model_name = ?, model_version = ?, finished_at = ?, hash_ms = ?, decode_ms = ?, segment_ms = ?, write_ms = ?,
-                    error = ?, summary = ?
+                    error = ?, summary = ?, reprocess = 0
                 WHERE path = ?
                 """, arguments: [hash, outcome.rawValue, modelName, modelVersion, now, t.hashMs, t.decodeMs, t.segmentMs, t.writeMs, error, summary, path])
             try Self.settle(db, path: path, signature: s, status: outcome)
-            try db.execute(sql: "INSERT INTO processings (path, content_hash, outcome, model_version, finished_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [path, hash, outcome.rawValue, modelVersion, now])
+            try db.execute(sql: "INSERT INTO processings (path, content_hash, outcome, model_version, finished_at, requested) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [path, hash, outcome.rawValue, modelVersion, now, requested])
         }
     }
 
@@ -184,6 +193,37 @@ final class Journal: @unchecked Sendable {
     func requeue(path: String) throws {
         try db.write { db in
             try db.execute(sql: "UPDATE files SET status = 'queued' WHERE path = ? AND status = 'processing'", arguments: [path])
+        }
+    }
+
+    // MARK: - Reprocessing on request
+
+    /// Finished rows (done or failed) at or below any of `prefixes` (files or folders; all when
+    /// empty), for `matssl-agent reprocess` to choose from.
+    func finishedRows(under prefixes: [String]) throws -> [JournalRow] {
+        let all = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE status IN ('done', 'failed') ORDER BY path").map(Self.row)
+        }
+        guard !prefixes.isEmpty else { return all }
+        let normalized = prefixes.map { ($0 as NSString).standardizingPath }
+        return all.filter { row in normalized.contains { row.path == $0 || row.path.hasPrefix($0 == "/" ? "/" : $0 + "/") } }
+    }
+
+    /// Queues finished `paths` again, marked for reprocessing (the worker recomputes them even when
+    /// content and model are unchanged), after everything already queued. Returns how many were queued.
+    @discardableResult
+    func queueForReprocessing(_ paths: [String]) throws -> Int {
+        try db.write { db in
+            var next = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM files") ?? 1)
+            var n = 0
+            for path in paths {
+                try db.execute(sql: """
+                    UPDATE files SET status = 'queued', reprocess = 1, seq = ?, queued_at = ?
+                    WHERE path = ? AND status IN ('done', 'failed')
+                    """, arguments: [next, Self.now(), path])
+                if db.changesCount > 0 { n += 1; next += 1 }
+            }
+            return n
         }
     }
 
@@ -215,10 +255,13 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    /// (path, content_hash) pairs processed more than once: must always be empty.
+    /// (path, content_hash) pairs processed more than once without being asked to (`reprocess`):
+    /// must always be empty.
     func duplicateProcessings() throws -> [(String, String, Int)] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT path, content_hash, COUNT(*) AS n FROM processings GROUP BY path, content_hash HAVING n > 1")
+            try Row.fetchAll(db, sql: """
+                SELECT path, content_hash, COUNT(*) AS n FROM processings WHERE requested = 0 GROUP BY path, content_hash HAVING n > 1
+                """)
                 .map { ($0["path"], $0["content_hash"], $0["n"]) }
         }
     }

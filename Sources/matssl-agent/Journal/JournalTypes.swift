@@ -26,6 +26,8 @@ struct QueuedFile: Sendable, Equatable {
     /// Outcome (done/failed) of that content.
     var previousOutcome: FileStatus?
     var previousModelVersion: String?
+    /// Queued by `matssl-agent reprocess`: recompute even if content and model are unchanged.
+    var reprocess: Bool = false
 }
 
 /// Wall-clock milliseconds per stage of one image.
