@@ -25,11 +25,7 @@ struct ReprocessCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let config: AgentConfig
-        do { config = try ConfigLoader.load(path: options.config) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let config = try options.loadOrExit()
         guard FileManager.default.fileExists(atPath: config.journalPath) else {
             print("no journal at \(config.journalPath): nothing has been processed with this configuration")
             return

@@ -6,6 +6,14 @@ import Logging
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Configuration file (TOML).")
     var config: String = ConfigLoader.defaultPath
+
+    /// The configuration, or every problem on stderr and exit status 78 (EX_CONFIG).
+    func loadOrExit() throws -> AgentConfig {
+        do { return try ConfigLoader.load(path: config) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
 }
 
 /// `matssl-agent run`: watch the configured folders and segment every image that arrives.

@@ -13,11 +13,7 @@ struct StatusCommand: ParsableCommand {
     var errors = 5
 
     func run() throws {
-        let config: AgentConfig
-        do { config = try ConfigLoader.load(path: options.config) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let config = try options.loadOrExit()
         guard FileManager.default.fileExists(atPath: config.journalPath) else {
             print("no journal at \(config.journalPath) yet: the agent has not run with this configuration")
             return
