@@ -43,6 +43,20 @@ import Testing
         }
     }
 
+    @Test func fieldsFromDifferentModelsAreFlaggedAboveTheSummary() throws {
+        var e = try entries()
+        let same = FolderReport.renderHTML(title: "t", entries: e, aggregate: SeriesAggregate(images: e.map(\.statistics)))
+        #expect(!same.contains("mixed-models"))
+        e[0].statistics.provenance.modelName = "metaldam"
+        e[0].statistics.provenance.modelVersion = "20261127-053228"
+        e[1].statistics.provenance.modelName = "metaldam <new>"
+        e[1].statistics.provenance.modelVersion = "20261128-020000"
+        let mixed = FolderReport.renderHTML(title: "t", entries: e, aggregate: SeriesAggregate(images: e.map(\.statistics)))
+        #expect(mixed.contains("id=\"mixed-models\">These fields were segmented by 3 different models"))
+        #expect(mixed.contains("metaldam &lt;new&gt; 20261128-020000 (1)") && mixed.contains("matssl-agent reprocess"))
+        #expect(mixed.range(of: "mixed-models")!.lowerBound < mixed.range(of: "Series summary")!.lowerBound)
+    }
+
     @Test func tagsAreBalancedForPythonsHTMLParser() throws {
         let script = """
         import sys

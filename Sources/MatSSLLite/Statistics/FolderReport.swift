@@ -45,6 +45,7 @@ public enum FolderReport {
         img.thumb{max-width:160px;max-height:160px}
         .sw{display:inline-block;width:0.9em;height:0.9em;border:1px solid #000;margin-right:0.3em;vertical-align:middle}
         .note{color:#666;font-size:0.9em}
+        .warn{background:#fff3cd;border:1px solid #e0c060;padding:0.5em}
         </style>
         </head>
         <body>
@@ -54,6 +55,13 @@ public enum FolderReport {
         interval (Student t) over fields; grain size number G by the ASTM E112 intercept method.</p>
 
         """
+        // Fields segmented by different models do not make one series: say so above the numbers.
+        let models = Dictionary(grouping: entries) { "\($0.statistics.provenance.modelName) \($0.statistics.provenance.modelVersion)" }
+        if models.count > 1 {
+            let list = models.keys.sorted().map { "\(esc($0)) (\(models[$0]!.count))" }.joined(separator: ", ")
+            h += "<p class=\"warn\" id=\"mixed-models\">These fields were segmented by \(models.count) different models: \(list). "
+            h += "Their statistics are not one series; <code>matssl-agent reprocess</code> re-segments them with the current model.</p>\n"
+        }
         // Aggregate table.
         h += "<h2>Series summary</h2>\n<table id=\"aggregate\">\n<tr><th class=\"l\">Class</th><th class=\"l\">Quantity</th><th>Fields</th><th>Mean</th><th>SD</th><th>95% CI &plusmn;</th><th>%RA</th></tr>\n"
         for c in aggregate.classes {
