@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
             let line: String
             do {
                 let info = headerOnly ? try ImageDecoder.inspect(path: path, limits: limits)
-                                      : try ImageDecoder.decode(path: path, limits: limits).1
+                                      : try Self.verify(path: path, limits: limits)
                 line = InspectRecord(info).jsonLine()
             } catch let error as ImageError {
                 failed += 1
@@ -40,6 +40,21 @@ struct InspectCommand: ParsableCommand {
             print(line)
         }
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Decodes every row (so truncated or corrupt data is found) 64 rows at a time into one reused
+    /// buffer: memory is a band, not the image, however large the file.
+    static func verify(path: String, limits: DecodeLimits) throws -> ImageInfo {
+        let reader = try ImageDecoder.decodeRows(path: path, limits: limits)
+        let info = reader.info, band = 64
+        var rows = [Float](repeating: 0, count: band * info.width)
+        var y = 0
+        while y < info.height {
+            let n = min(band, info.height - y)
+            try rows.withUnsafeMutableBufferPointer { try reader.readRows(n, into: $0) }
+            y += n
+        }
+        return info
     }
 }
 
