@@ -80,6 +80,20 @@ struct JournalTests {
         #expect(text.contains("failed 1"))
         #expect(text.contains("/d/bad.png: truncated"))
         #expect(text.contains("otsu-baseline"))
+        #expect(!text.contains("results by model"), "one model: nothing to say")
+    }
+
+    @Test func statusCountsResultsPerModelWhenTheyDiffer() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let j = try open()
+        for (p, v) in [("/d/a.png", "1"), ("/d/b.png", "2"), ("/d/c.png", "2")] {
+            try j.admit(path: p, signature: sig)
+            _ = try j.takeNext()
+            try j.markDone(path: p, signature: sig, hash: p, modelName: "m", modelVersion: v, timings: StageTimings(), summary: "{}")
+        }
+        #expect(try j.doneByModel().map { "\($0.model)=\($0.count)" } == ["m 2=2", "m 1=1"])
+        let text = try StatusReport.render(journal: try Journal(path: j.path, readOnly: true), errors: 5)
+        #expect(text.contains("results by model: m 2 (2), m 1 (1)") && text.contains("reprocess"), "\(text)")
     }
 }
 

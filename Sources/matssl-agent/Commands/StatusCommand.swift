@@ -38,6 +38,11 @@ enum StatusReport {
         if let notice = meta["engine_notice"], !notice.isEmpty { lines.append("note: \(notice)") }
         lines.append("queue: \(counts[.queued, default: 0] + counts[.processing, default: 0]) (processing \(counts[.processing, default: 0]))")
         lines.append("files: " + FileStatus.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", "))
+        let byModel = try journal.doneByModel()
+        if byModel.count > 1 {
+            lines.append("results by model: " + byModel.map { "\($0.model) (\($0.count))" }.joined(separator: ", ")
+                         + " — `matssl-agent reprocess` re-segments those made by another model than the configured one")
+        }
         let recent = try journal.lastErrors(limit: errors)
         if !recent.isEmpty {
             lines.append("recent errors:")

@@ -240,6 +240,16 @@ final class Journal: @unchecked Sendable {
         }
     }
 
+    /// Images whose current result (done) came from each model ("name version"), most first.
+    func doneByModel() throws -> [(model: String, count: Int)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT COALESCE(model_name, '?') || ' ' || COALESCE(model_version, '?') AS m, COUNT(*) AS n
+                FROM files WHERE status = 'done' GROUP BY m ORDER BY n DESC, m
+                """).map { (model: $0["m"], count: $0["n"]) }
+        }
+    }
+
     /// Queue length (queued + processing).
     func queueLength() throws -> Int {
         try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files WHERE status IN ('queued', 'processing')") ?? 0 }
