@@ -3,7 +3,8 @@
 
 Every fixture is written by OTHER software than ours (Pillow, tifffile, ImageMagick's /usr/bin/convert,
 or plain byte surgery for the bad inputs) and then re-read with Pillow/tifffile here to prove it holds
-the pattern the Swift tests expect. Requirements: python3 with pillow, tifffile, numpy; ImageMagick 6.
+the pattern the Swift tests expect. Requirements: python3 with pillow, tifffile, numpy; ImageMagick 6;
+libtiff-tools (tiffcp).
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install pillow tifffile numpy
     /tmp/venv/bin/python scripts/make-fixtures.py
@@ -30,6 +31,7 @@ import tifffile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "MatSSLLiteTests", "Fixtures", "images")
 CONVERT = "/usr/bin/convert"  # Debian's ImageMagick, not a stand-in
+TIFFCP = "/usr/bin/tiffcp"    # Debian's libtiff-tools
 W, H = 40, 24
 JW, JH = 32, 24
 PALETTE = [(0, 0, 0), (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255), (255, 0, 255), (128, 128, 128)]
@@ -340,6 +342,27 @@ def write_rle4(name):
     open(path(name), "wb").write(head + info + table + rows)
 
 
+def colour_layouts():
+    """Colour TIFF layouts other software writes: JPEG-in-TIFF as YCbCr (libtiff's tiffcp; GDAL and
+    cameras do the same) and separate colour planes (ImageMagick -interlace plane, tifffile)."""
+    rgb = np.stack([J, 255 - J, np.full_like(J, 128)], axis=-1)
+    # tifffile's own YCbCr JPEG writer stores RGB samples as if they were YCbCr: libtiff's tiffcp instead.
+    tifffile.imwrite("/tmp/codecs-rgb-j.tif", rgb, photometric="rgb")
+    subprocess.run([TIFFCP, "-c", "jpeg:95", "-r", "16", "/tmp/codecs-rgb-j.tif", path("rgb-jpeg-ycbcr.tif")], check=True)
+    page = tifffile.TiffFile(path("rgb-jpeg-ycbcr.tif")).pages[0]
+    assert page.photometric == 6 and page.compression == 7
+    assert np.abs(np.array(Image.open(path("rgb-jpeg-ycbcr.tif")).convert("RGB")).astype(int) - rgb).max() <= 8
+    Image.fromarray(RGB8, "RGB").save("/tmp/codecs-rgb8.png")
+    subprocess.run([CONVERT, "/tmp/codecs-rgb8.png", "-type", "TrueColor", "-interlace", "plane", "-compress", "LZW",
+                    path("im-rgb8-planar-lzw.tif")], check=True)
+    page = tifffile.TiffFile(path("im-rgb8-planar-lzw.tif")).pages[0]
+    assert page.planarconfig == 2, page.planarconfig
+    check_pil("im-rgb8-planar-lzw.tif", RGB8, "RGB")
+    tifffile.imwrite(path("rgb16-planar-tiled.tif"), np.moveaxis(RGB16, -1, 0), photometric="rgb", planarconfig="separate",
+                     tile=(16, 16), compression="zlib")
+    assert tifffile.TiffFile(path("rgb16-planar-tiled.tif")).pages[0].planarconfig == 2
+
+
 def deep():
     """Deeper-than-8-bit, signed and float samples: what IntensityPolicy "auto" must map right."""
     # 12-bit detector values in a 16-bit file, no tag saying so (auto: 0...4095 from the data).
@@ -367,7 +390,8 @@ def deep():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    groups = {"tiffs": tiffs, "pngs": pngs, "jpegs": jpegs, "bad": bad, "deep": deep, "bmps": bmps}
+    groups = {"tiffs": tiffs, "pngs": pngs, "jpegs": jpegs, "bad": bad, "deep": deep, "bmps": bmps,
+              "colour_layouts": colour_layouts}
     for name in sys.argv[1:] or list(groups):  # e.g. `make-fixtures.py deep` regenerates one group
         groups[name]()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -1,9 +1,12 @@
 /* TIFF reading via libtiff: 1/2/4/8/16/32-bit unsigned, 8/16/32-bit signed and 32/64-bit float gray
  * (min-is-black/white) and RGB(A), palette; stripped and
- * tiled; any compression libtiff was built with. Errors are captured per handle with
+ * tiled; colour samples interleaved or in separate planes (8 bits or more per sample); any
+ * compression libtiff was built with. Errors are captured per handle with
  * TIFFOpenOptionsSetErrorHandlerExtR (libtiff >= 4.5), warnings are dropped. No TIFFReadRGBA* (it
  * truncates 16-bit to 8). Stripped images are read scanline by scanline; tiled ones one band of tiles
- * (tile height x image width) at a time. */
+ * (tile height x image width) at a time; separate-plane ones one band of strips or tiles per plane,
+ * interleaved into the band (never scanline by scanline across planes, which would make libtiff
+ * restart a compressed strip for every row). */
 #include "ic_internal.h"
 #include <tiffio.h>
 #include <errno.h>
@@ -21,10 +24,12 @@ struct ic_tiff_state {
     ic_kind kind;
     float *lut;            /* palette gray values, colour-map units (0...65535) */
     int tiled;
+    int planar;            /* colour samples in separate planes */
     uint32_t tile_w, tile_h;
-    uint8_t *scanline;     /* stripped: one row */
-    uint8_t *tile;         /* tiled: one tile */
-    uint8_t *band;         /* tiled: tile_h rows of the full width */
+    uint32_t band_h;       /* rows per band: tile height, or rows per strip (planar stripped) */
+    uint8_t *scanline;     /* stripped, interleaved: one row */
+    uint8_t *tile;         /* tiled: one tile; planar stripped: one strip of one plane */
+    uint8_t *band;         /* banded (tiled or planar): band_h rows of the full width, samples interleaved */
     uint32_t band_row0;    /* first image row held in band, UINT32_MAX if none */
     size_t row_bytes;      /* bytes of one full-width row */
     int data_past_eof;     /* some strip/tile extends beyond the file: truncated */
@@ -178,6 +183,12 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     info->channels = spp;
     info->compression = compression;
     info->tiled = TIFFIsTiled(tif) ? 1 : 0;
+    /* JPEG-compressed colour is usually stored as YCbCr (libtiff's tiffcp, GDAL, cameras): let the
+     * JPEG codec hand out RGB, and read it as RGB. Set before any scanline size is computed. */
+    if (photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && spp >= 3
+        && TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB)) {
+        photometric = PHOTOMETRIC_RGB;
+    }
     info->min_is_white = photometric == PHOTOMETRIC_MINISWHITE;
     switch (photometric) {
     case PHOTOMETRIC_PALETTE: info->color = IC_COLOR_PALETTE; break;
@@ -229,8 +240,8 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     }
     if (why) {
         /* refused above */
-    } else if (planar != PLANARCONFIG_CONTIG && spp > 1) {
-        why = "planar (separate) sample layout is not supported";
+    } else if (planar != PLANARCONFIG_CONTIG && spp > 1 && bps % 8 != 0) {
+        why = "separate colour planes with samples under 8 bits are not supported";
     } else if (!TIFFIsCODECConfigured(compression)) {
         snprintf(whybuf, sizeof whybuf, "compression %u is not available in this libtiff", compression);
         why = whybuf;
@@ -240,7 +251,7 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
         why = "palette images need 1 unsigned sample of at most 8 bits";
     } else if (!(photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_RGB
                  || photometric == PHOTOMETRIC_PALETTE)) {
-        snprintf(whybuf, sizeof whybuf, "photometric interpretation %u (e.g. YCbCr, CMYK, Lab) is not supported", photometric);
+        snprintf(whybuf, sizeof whybuf, "photometric interpretation %u (e.g. uncompressed YCbCr, CMYK, Lab) is not supported", photometric);
         why = whybuf;
     } else if (output == IC_OUT_LABELS_U8 && !((photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_PALETTE)
                                               && bps <= 8 && spp == 1 && info->sample_format == IC_SAMPLE_UINT)) {
@@ -281,6 +292,7 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     }
     s->row_bytes = ((size_t)w * spp * bps + 7) / 8;
     s->tiled = info->tiled;
+    s->planar = planar == PLANARCONFIG_SEPARATE && spp > 1;
     if (s->tiled) {
         TIFFGetField(tif, TIFFTAG_TILEWIDTH, &s->tile_w);
         TIFFGetField(tif, TIFFTAG_TILELENGTH, &s->tile_h);
@@ -289,10 +301,19 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
             ic_tiff_close(s);
             return NULL;
         }
+        s->band_h = s->tile_h;
         tmsize_t ts = TIFFTileSize(tif);
         s->tile = ts > 0 ? malloc((size_t)ts) : NULL;
         s->band = malloc(s->row_bytes * s->tile_h);
         if (!s->tile || !s->band) { ic_set_error(err, IC_E_NOMEM, "out of memory for a tile band"); ic_tiff_close(s); return NULL; }
+    } else if (s->planar) {
+        uint32_t rps = 0;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+        s->band_h = rps == 0 || rps > h ? h : rps;
+        tmsize_t ss = TIFFStripSize(tif);
+        s->tile = ss > 0 ? malloc((size_t)ss) : NULL;
+        s->band = malloc(s->row_bytes * s->band_h);
+        if (!s->tile || !s->band) { ic_set_error(err, IC_E_NOMEM, "out of memory for a strip band"); ic_tiff_close(s); return NULL; }
     } else {
         tmsize_t ss = TIFFScanlineSize(tif);
         s->scanline = ss > 0 ? malloc((size_t)ss) : NULL;
@@ -301,8 +322,41 @@ ic_tiff_state *ic_tiff_open(const char *path, ic_output output, uint64_t max_pix
     return s;
 }
 
+/* Separate planes: the band of strips or tiles covering image row y, each plane's samples put in
+ * their place among the interleaved samples of s->band. */
+static int load_planar_band(ic_tiff_state *s, uint32_t y) {
+    uint32_t y0 = y - y % s->band_h;
+    uint32_t rows = s->band_h < s->height - y0 ? s->band_h : s->height - y0;
+    size_t bs = (size_t)s->bps / 8, px = (size_t)s->spp * bs;
+    for (int sample = 0; sample < s->spp; sample++) {
+        if (s->tiled) {
+            for (uint32_t x0 = 0; x0 < s->width; x0 += s->tile_w) {
+                if (TIFFReadTile(s->tif, s->tile, x0, y0, 0, (uint16_t)sample) < 0) return 0;
+                uint32_t cols = s->tile_w < s->width - x0 ? s->tile_w : s->width - x0;
+                for (uint32_t r = 0; r < rows; r++) {
+                    const uint8_t *from = s->tile + (size_t)r * s->tile_w * bs;
+                    uint8_t *to = s->band + (size_t)r * s->row_bytes + (size_t)x0 * px + (size_t)sample * bs;
+                    for (uint32_t x = 0; x < cols; x++) memcpy(to + x * px, from + x * bs, bs);
+                }
+            }
+        } else {
+            uint32_t strip = TIFFComputeStrip(s->tif, y0, (uint16_t)sample);
+            tmsize_t need = (tmsize_t)((size_t)rows * s->width * bs);
+            if (TIFFReadEncodedStrip(s->tif, strip, s->tile, need) < need) return 0;
+            for (uint32_t r = 0; r < rows; r++) {
+                const uint8_t *from = s->tile + (size_t)r * s->width * bs;
+                uint8_t *to = s->band + (size_t)r * s->row_bytes + (size_t)sample * bs;
+                for (uint32_t x = 0; x < s->width; x++) memcpy(to + x * px, from + x * bs, bs);
+            }
+        }
+    }
+    s->band_row0 = y0;
+    return 1;
+}
+
 /* Loads the band of tiles covering image row y into s->band. */
 static int load_band(ic_tiff_state *s, uint32_t y) {
+    if (s->planar) return load_planar_band(s, y);
     uint32_t y0 = y - y % s->tile_h;
     size_t tile_row_bytes = ((size_t)s->tile_w * s->spp * s->bps + 7) / 8;
     for (uint32_t x0 = 0; x0 < s->width; x0 += s->tile_w) {
@@ -325,9 +379,9 @@ ic_status ic_tiff_read_rows(ic_tiff_state *s, void *dst, uint32_t rows, ic_error
     for (uint32_t i = 0; i < rows; i++) {
         uint32_t y = s->next_row;
         const uint8_t *src;
-        if (s->tiled) {
-            if (s->band_row0 == UINT32_MAX || y < s->band_row0 || y >= s->band_row0 + s->tile_h) {
-                if (!load_band(s, y)) return tiff_fail(s, err, IC_E_CORRUPT, "tile data");
+        if (s->tiled || s->planar) {
+            if (s->band_row0 == UINT32_MAX || y < s->band_row0 || y >= s->band_row0 + s->band_h) {
+                if (!load_band(s, y)) return tiff_fail(s, err, IC_E_CORRUPT, s->tiled ? "tile data" : "strip data");
             }
             src = s->band + (size_t)(y - s->band_row0) * s->row_bytes;
         } else {

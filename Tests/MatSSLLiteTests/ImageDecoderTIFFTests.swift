@@ -49,6 +49,26 @@ struct ImageDecoderTIFFTests {
         #expect(Fixture.maxError(image, Fixture.rgb16Gray) < 1e-5)
     }
 
+    /// Separate colour planes (ImageMagick's `-interlace plane`, stripped LZW; tifffile, tiled
+    /// 16-bit Deflate) are interleaved band by band.
+    @Test func separateColourPlanesBecomeLuminance() throws {
+        let (rgb8, info8) = try ImageDecoder.decode(path: Fixture.path("im-rgb8-planar-lzw.tif"))
+        #expect(info8.colorModel == "rgb" && info8.channels == 3)
+        #expect(Fixture.maxError(rgb8, Fixture.rgb8Gray) < 1e-5)
+        let (rgb16, info16) = try ImageDecoder.decode(path: Fixture.path("rgb16-planar-tiled.tif"))
+        #expect(info16.bitDepth == 16 && info16.tiled)
+        #expect(Fixture.maxError(rgb16, Fixture.rgb16Gray) < 1e-5)
+    }
+
+    /// JPEG-in-TIFF as libtiff's tiffcp writes it (YCbCr, 2×2 chroma subsampling): the JPEG codec
+    /// hands out RGB. Lossy, so within JPEG error of the pattern, like the plain JPEG fixtures.
+    @Test func jpegCompressedYCbCrIsReadAsRGB() throws {
+        let (image, info) = try ImageDecoder.decode(path: Fixture.path("rgb-jpeg-ycbcr.tif"))
+        #expect(info.colorModel == "rgb" && info.compression == "jpeg")
+        #expect(image.width == Fixture.jpegWidth && image.height == Fixture.jpegHeight)
+        #expect(Fixture.maxError(image, Fixture.jpegRGBGray) < 0.03)
+    }
+
     @Test func paletteUsesColourMapLuminance() throws {
         let (image, info) = try ImageDecoder.decode(path: Fixture.path("palette8.tif"))
         #expect(info.colorModel == "palette")
@@ -62,7 +82,7 @@ struct ImageDecoderTIFFTests {
     }
 
     @Test func rowReaderMatchesWholeDecodeAcrossTileBands() throws {
-        for name in ["gray16-tiled-lzw.tif", "rgb8-tiled-none.tif", "gray8-lzw.tif"] {
+        for name in ["gray16-tiled-lzw.tif", "rgb8-tiled-none.tif", "gray8-lzw.tif", "im-rgb8-planar-lzw.tif", "rgb16-planar-tiled.tif"] {
             let (whole, _) = try ImageDecoder.decode(path: Fixture.path(name))
             let reader = try ImageDecoder.decodeRows(path: Fixture.path(name))
             var pixels: [Float] = []
