@@ -31,13 +31,16 @@ struct AdaptationCommandsTests {
                                    "--crop", "32", "--widths", "8,8,8,8", "--depths", "1,1,1,1", "--stem-kernel", "3"] + small).run()
         try FinetuneCommand.parse(["--images", dir + "/images", "--masks", dir + "/masks", "--init", dir + "/ssl.safetensors",
                                    "--classes", "matrix,disc", "--decoder-widths", "8,8,8,8,8", "--out", dir + "/seg.safetensors",
-                                   "--steps", "2", "--batch", "2", "--crop", "32", "--intensity-jitter", "strong", "--dice-weight", "0.5"] + small).run()
+                                   "--steps", "2", "--batch", "2", "--crop", "32", "--intensity-jitter", "strong", "--dice-weight", "0.5",
+                                   "--intensity-range", "0:255"] + small).run()
         // In-domain SSL from the segmentation net: same normalisation, encoder copied, projector fresh.
         try PretrainCommand.parse(["--images", dir + "/images", "--init", dir + "/seg.safetensors", "--out", dir + "/ssl2.safetensors",
                                    "--steps", "1", "--batch", "2", "--crop", "32", "--lr", "0"] + small).run()
         let seg = try Checkpoint.load(path: dir + "/seg.safetensors"), ssl2 = try Checkpoint.load(path: dir + "/ssl2.safetensors")
         #expect(seg.state.provenance["intensityJitter"] == "strong")
         #expect(seg.state.provenance["diceWeight"] == "0.5")
+        #expect(seg.state.provenance["intensityRange"] == "0:255")
+        #expect(ssl2.state.provenance["intensityRange"] == nil, "auto is not recorded")
         #expect(ssl2.config.mean == seg.config.mean && ssl2.config.std == seg.config.std && ssl2.config.widths == seg.config.widths)
         #expect(ssl2.config.classNames.isEmpty)
         let segT = try Self.tensors(dir + "/seg.safetensors"), ssl2T = try Self.tensors(dir + "/ssl2.safetensors")

@@ -23,6 +23,7 @@ struct EvaluateCommand: ParsableCommand {
     var tta: TestTimeAugmentation = .none
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var dataBar: DataBarOption
+    @OptionGroup var intensity: IntensityRangeOption
 
     static func summary(_ m: SegmentationMetrics, names: [String]) -> String {
         let per = m.iou.enumerated().map { "\(names[$0.offset])=\($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }
@@ -35,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
         let logger = Logger(label: "evaluate")
         qk_blas_set_threads(Int32(max(threads, 1)))  // batch 1: threaded GEMMs, serial C kernels
         let include = try list.map { try DatasetLoader.readList($0) }
-        let imgs = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: include, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
+        let imgs = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: include, dataBarRows: dataBar.dataBarRows, limits: intensity.limits) { logger.notice("\($0)") }
         let start = Date()
         let m: SegmentationMetrics
         let names: [String]

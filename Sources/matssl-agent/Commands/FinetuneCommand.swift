@@ -34,6 +34,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Blocks per stage (without --init).") var depths: String = "2,2,2,2"
     @OptionGroup var common: TrainingRunOptions
     @OptionGroup var dataBar: DataBarOption
+    @OptionGroup var intensity: IntensityRangeOption
 
     func validate() throws {
         guard ClassWeighting(rawValue: classWeighting) != nil else {
@@ -51,8 +52,8 @@ struct FinetuneCommand: ParsableCommand {
         configureComputeThreads(common.threads)
         StopSignal.install()
         let val = try valList.map { try DatasetLoader.readList($0) } ?? []
-        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: val, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
-        let valImgs = val.isEmpty ? [] : try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: val, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
+        let train = try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, exclude: val, dataBarRows: dataBar.dataBarRows, limits: intensity.limits) { logger.notice("\($0)") }
+        let valImgs = val.isEmpty ? [] : try DatasetLoader.loadLabeled(imageDir: images, maskDir: masks, include: val, dataBarRows: dataBar.dataBarRows, limits: intensity.limits) { logger.notice("\($0)") }
         logger.info("\(train.count) training images, \(valImgs.count) validation images (\(val.sorted().joined(separator: ", ")))")
         let names = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var config = ModelConfig()
@@ -92,7 +93,7 @@ struct FinetuneCommand: ParsableCommand {
                                 "started": ISO8601DateFormatter().string(from: Date()), "trainCount": "\(train.count)",
                                 "encoder": encoder ?? "", "encoderLRFactor": "\(encoderLrFactor)",
                                 "classWeighting": classWeighting, "intensityJitter": intensityJitter,
-                                "diceWeight": "\(diceWeight)"].merging(dataBar.provenance) { $1 }
+                                "diceWeight": "\(diceWeight)"].merging(dataBar.provenance) { $1 }.merging(intensity.provenance) { $1 }
         }
         let trainer = try SegmentationTrainer(config: config, images: train,
                                               batch: Int(state.provenance["batch"] ?? "") ?? batch,

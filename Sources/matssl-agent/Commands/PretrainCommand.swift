@@ -73,12 +73,13 @@ struct PretrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Gated Feature Fusion (--no-gff-gates: plain concatenation, the ablation). With --init the checkpoint's setting is kept.") var gffGates = true
     @OptionGroup var common: TrainingRunOptions
     @OptionGroup var dataBar: DataBarOption
+    @OptionGroup var intensity: IntensityRangeOption
 
     func run() throws {
         let logger = Logger(label: "pretrain")
         configureComputeThreads(common.threads)
         StopSignal.install()
-        let imgs = try DatasetLoader.loadUnlabeled(dirs: images, dataBarRows: dataBar.dataBarRows) { logger.warning("\($0)") }
+        let imgs = try DatasetLoader.loadUnlabeled(dirs: images, dataBarRows: dataBar.dataBarRows, limits: intensity.limits) { logger.warning("\($0)") }
         logger.info("loaded \(imgs.count) images from \(images.joined(separator: ", "))")
         var resumeCk: Checkpoint.Loaded? = nil, initCk: Checkpoint.Loaded? = nil
         var config = ModelConfig()
@@ -115,7 +116,7 @@ struct PretrainCommand: ParsableCommand {
             state.schedule = LRSchedule(base: lr * Double(batch) / 32, warmupSteps: min(warmup, total / 10 + 1), totalSteps: total)
             state.provenance = ["images": images.joined(separator: ","), "batch": "\(batch)", "crop": "\(crop)",
                                 "temperature": "\(temperature)", "started": ISO8601DateFormatter().string(from: Date()),
-                                "imageCount": "\(imgs.count)", "init": self.`init` ?? ""].merging(dataBar.provenance) { $1 }
+                                "imageCount": "\(imgs.count)", "init": self.`init` ?? ""].merging(dataBar.provenance) { $1 }.merging(intensity.provenance) { $1 }
         }
         let batchSize = Int(state.provenance["batch"] ?? "") ?? batch
         let cropSize = Int(state.provenance["crop"] ?? "") ?? crop

@@ -36,6 +36,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Compute threads.") var threads = 2
     @Option(help: "Output int8 model file.") var out: String
     @OptionGroup var dataBar: DataBarOption
+    @OptionGroup var intensity: IntensityRangeOption
 
     func run() throws {
         let logger = Logger(label: "quantize")
@@ -60,7 +61,7 @@ struct QuantizeCommand: ParsableCommand {
         var tensors: [Tensor] = []
         for path in files {
             do {
-                let (decoded, info) = try ImageDecoder.decode(path: path)
+                let (decoded, info) = try ImageDecoder.decode(path: path, limits: intensity.limits)
                 let bar = DataBarPolicy.resolve(info: info, configuredRows: dataBar.dataBarRows).rows
                 guard let img = decoded.droppingBottomRows(bar) else {
                     throw DataError.sizeMismatch("\(path): a data bar of \(bar) rows leaves nothing of its \(decoded.width)×\(decoded.height) pixels")
@@ -91,7 +92,7 @@ struct QuantizeCommand: ParsableCommand {
         let evalSet: [TrainImage]? = try evalImages.map { dir in
             guard let masks = evalMasks else { throw ValidationError("--eval-images needs --eval-masks") }
             let inc = try evalList.map { try DatasetLoader.readList($0) }
-            return try DatasetLoader.loadLabeled(imageDir: dir, maskDir: masks, include: inc, dataBarRows: dataBar.dataBarRows) { logger.notice("\($0)") }
+            return try DatasetLoader.loadLabeled(imageDir: dir, maskDir: masks, include: inc, dataBarRows: dataBar.dataBarRows, limits: intensity.limits) { logger.notice("\($0)") }
         }
         let methods: [CalibrationMethod]
         if method == "auto" {
