@@ -31,6 +31,8 @@ struct CheckConfigCommand: ParsableCommand {
         for note in notes { print("  \(note)") }
         print("  statistics: grain classes [\(config.grainClasses.joined(separator: ", "))], data bar \(config.dataBarRows) rows (FEI/Thermo TIFFs: their own), "
               + "objects CSV \(config.objectsCSV ? "on" : "off"), CSV separator '\(config.csvSeparator.rawValue)', index.html \(config.htmlReport ? "on" : "off")")
+        print("  images: pixel size \(config.pixelSizeMicrometres > 0 ? "\(config.pixelSizeMicrometres) µm where the file has none" : "from the file only")"
+              + ", intensity range \(config.intensityRange)")
         print("  outputs: \(config.outputLayout.description), journal: \(config.journalPath)")
     }
 }
