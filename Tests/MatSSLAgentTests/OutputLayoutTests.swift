@@ -57,10 +57,8 @@ struct OutputLayoutTests {
         let watched = dir + "/sem", results = dir + "/results"
         try FileManager.default.createDirectory(atPath: watched + "/2026", withIntermediateDirectories: true)
         DaemonTestSupport.write(try DaemonTestSupport.pngBytes(seed: 4), to: watched + "/2026/a.png")
-        var config = AgentConfig()
-        config.roots = [watched]
+        var config = ImageProcessorTests.config(watched)
         config.stateDirectory = dir + "/.state"
-        config.engine = "otsu"
         config.outputRoot = results
         #expect(ConfigLoader.validate(config).isEmpty)
         let journal = try Journal(path: config.journalPath)

@@ -83,10 +83,7 @@ struct ReprocessTests {
     @Test func theProcessorRecomputesOnRequestOnly() throws {
         let dir = DaemonTestSupport.tempDirectory("reprocess-p")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = AgentConfig()
-        config.roots = [dir]
-        config.stateDirectory = dir + "/.state"
-        config.engine = "otsu"
+        let config = ImageProcessorTests.config(dir)
         let journal = try Journal(path: config.journalPath)
         let image = dir + "/a.png"
         DaemonTestSupport.write(try DaemonTestSupport.pngBytes(seed: 9), to: image)
