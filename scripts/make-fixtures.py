@@ -386,6 +386,11 @@ def deep():
     check_tiff("float64-negative.tif", P8.astype(np.float64) - 100)
     tifffile.imwrite(path("int16-signed12.tif"), P12.astype(np.int16))
     check_tiff("int16-signed12.tif", P12.astype(np.int16))
+    # 12-bit data whose last strips are cut off: the header reads, the data pass "auto" needs fails.
+    tifffile.imwrite("/tmp/codecs-p12.tif", P12, photometric="minisblack", rowsperstrip=4)
+    data = open("/tmp/codecs-p12.tif", "rb").read()
+    assert tifffile.TiffFile("/tmp/codecs-p12.tif").pages[0].dataoffsets[0] > 200  # IFD first, strips last
+    open(path("bad-truncated-deep.tif"), "wb").write(data[: len(data) - 500])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ struct ImageErrorTests {
         ("bad-crc.png", "corrupt"), ("bad-float16.tif", "unsupported"),
         ("bad-jpeg-in-bmp.bmp", "unsupported"), ("bad-truncated.bmp", "truncated"),
         ("bad-truncated-rle8.bmp", "truncated"), ("bad-colours-used.bmp", "corrupt"),
+        ("bad-truncated-deep.tif", "truncated"),
     ]
 
     @Test(arguments: cases)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MatSSLLite
 
@@ -93,6 +94,17 @@ struct IntensityRangeTests {
         #expect(limits.intensity == .fixed(low: 0, high: 4095))
         let b = try ImageDecoder.decodeRows(path: Fixture.path("gray12-in16.tif"), limits: limits).readRows(Fixture.height)
         #expect(a.pixels == b.pixels)
+    }
+
+    /// The data pass of a truncated deep image fails inside the reader's initialiser; the daemon
+    /// retries such files, so the failure must not leave a descriptor open.
+    @Test func aFailedDataPassLeaksNoFileDescriptor() throws {
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        let before = openDescriptors()
+        for _ in 0..<200 {
+            #expect(throws: ImageError.self) { try ImageDecoder.decodeRows(path: Fixture.path("bad-truncated-deep.tif")) }
+        }
+        #expect(openDescriptors() <= before + 2, "descriptors \(before) → \(openDescriptors())")
     }
 
     @Test func policiesParseAndPrint() throws {

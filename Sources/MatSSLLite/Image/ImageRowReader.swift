@@ -49,13 +49,19 @@ public final class ImageRowReader {
                 low: cinfo.value_low, high: cinfo.value_high,
                 declared: cinfo.has_declared_range != 0 ? (cinfo.declared_low, cinfo.declared_high) : nil)
             let scan = { try ImageRowReader.dataRange(path: path, format: cFormat, limits: limits) }
-            if let range = try limits.intensity.resolve(storage, dataRange: scanData ? scan : nil) {
-                var err = ic_error()
-                guard ic_reader_set_range(h, range.low, range.high, &err) == IC_OK else {
-                    ic_reader_close(h)
-                    throw ImageRowReader.error(err, path: path)
+            // `self` is not fully initialised yet, so deinit would not close the handle: close it
+            // here on every failure (a corrupt deep image must not leak a descriptor per attempt).
+            do {
+                if let range = try limits.intensity.resolve(storage, dataRange: scanData ? scan : nil) {
+                    var err = ic_error()
+                    guard ic_reader_set_range(h, range.low, range.high, &err) == IC_OK else {
+                        throw ImageRowReader.error(err, path: path)
+                    }
+                    info.intensityRange = range
                 }
-                info.intensityRange = range
+            } catch {
+                ic_reader_close(h)
+                throw error
             }
         }
         self.info = info
