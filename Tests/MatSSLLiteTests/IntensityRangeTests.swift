@@ -26,6 +26,13 @@ struct IntensityRangeTests {
         #expect(dark.pixels.max()! < 0.0625)
     }
 
+    @Test func fullRangeSixteenBitDataStaysFullScale() throws {
+        // The data pass stops at the first band above 14 bits; the answer must still be full scale.
+        let (image, info) = try Self.decode("gray16-none.tif")
+        #expect(info.intensityRange == IntensityRange(low: 0, high: 65535, source: .storage))
+        #expect(Fixture.maxError(image) { Double(Fixture.p16($0, $1)) / 65535 } < 1e-6)
+    }
+
     @Test func aDeclaredMaxSampleValueWinsOverTheData() throws {
         // 10-bit values, MaxSampleValue = 4095: read against 4095 (the file says so), not 1023.
         let (image, info) = try Self.decode("gray16-maxsample4095.tif")

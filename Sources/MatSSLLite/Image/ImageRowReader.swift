@@ -48,7 +48,10 @@ public final class ImageRowReader {
                 sampleFormat: info.sampleFormat, bitDepth: info.bitDepth, isPalette: info.colorModel == "palette",
                 low: cinfo.value_low, high: cinfo.value_high,
                 declared: cinfo.has_declared_range != 0 ? (cinfo.declared_low, cinfo.declared_high) : nil)
-            let scan = { try ImageRowReader.dataRange(path: path, format: cFormat, limits: limits) }
+            // Unsigned 16-bit data: once a value exceeds 14 bits, "auto" can only answer full scale,
+            // so the pass stops there (a full-range image costs one band, not a second decode).
+            let stop: Float? = storage.sampleFormat == "uint" && storage.high == 65535 ? 16383 : nil
+            let scan = { try ImageRowReader.dataRange(path: path, format: cFormat, limits: limits, stopAbove: stop) }
             // `self` is not fully initialised yet, so deinit would not close the handle: close it
             // here on every failure (a corrupt deep image must not leak a descriptor per attempt).
             do {
@@ -69,7 +72,9 @@ public final class ImageRowReader {
 
     /// The finite minimum and maximum raw value (gray, or luma of colour) of the whole image, from
     /// a second reader: one extra decoding pass, 64 rows at a time. Nil when no value is finite.
-    private static func dataRange(path: String, format: ic_format, limits: DecodeLimits) throws -> (min: Double, max: Double)? {
+    /// `stopAbove`: end the pass at the first band holding a larger value (the range so far is returned).
+    private static func dataRange(path: String, format: ic_format, limits: DecodeLimits,
+                                  stopAbove: Float? = nil) throws -> (min: Double, max: Double)? {
         var cinfo = ic_info()
         var err = ic_error()
         guard let h = ic_reader_open(path, format, IC_OUT_GRAY_RAW_F32, UInt64(max(0, limits.maxPixels)), &cinfo, &err) else {
@@ -90,6 +95,7 @@ public final class ImageRowReader {
                 hi = max(hi, v)
             }
             y += n
+            if let stop = stopAbove, hi > stop { break }
         }
         return lo <= hi ? (Double(lo), Double(hi)) : nil
     }
